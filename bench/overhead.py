@@ -1,0 +1,184 @@
+"""Training-loop overhead: ``tw.fit`` against a hand-written PyTorch loop on the same work.
+
+Same model (same initial weights), same data, same optimizer, same number of steps, same
+per-epoch validation; runs alternate (raw, fit, raw, fit, ...) so drift in machine speed hits
+both alike, and the reported figure is the median of the per-pair ratios. With
+``pip install -e .[bench]``, Lightning and Keras 3 (torch backend) run the same work too.
+
+Usage::
+
+    python bench/overhead.py [--reps 7] [--epochs 3] [--threads 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import tempfile
+import time
+
+import torch
+from torch import nn
+
+import trainwise as tw
+from trainwise.config.schema import Config
+from trainwise.data.load import load_data
+from trainwise.models.build import build_model
+
+
+def raw_loop(model, x, y, xv, yv, epochs, batch_size, lr, seed):
+    """What a careful person writes by hand: index slicing, Adam, eval each epoch."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    g = torch.Generator().manual_seed(seed)
+    n = x.shape[0]
+    for _ in range(epochs):
+        model.train()
+        total = torch.zeros(())
+        for idx in torch.randperm(n, generator=g).split(batch_size):
+            xb, yb = x[idx], y[idx]
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.detach() * len(idx)
+        model.eval()
+        with torch.no_grad():
+            out = model(xv)
+            _ = loss_fn(out, yv).item(), (out.argmax(1) == yv).float().mean().item()
+        _ = (total / n).item()
+
+
+def tw_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed, out_dir):
+    tw.fit(
+        model,
+        (x, y),
+        val_data=(xv, yv),
+        loss="cross_entropy",
+        optimizer="adam",
+        lr=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        verbose=False,
+        out_dir=out_dir,
+    )
+
+
+def lightning_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
+    import lightning as L
+    from torch.utils.data import DataLoader, TensorDataset
+
+    class Module(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = model
+            self.loss_fn = nn.CrossEntropyLoss()
+
+        def training_step(self, batch, _):
+            xb, yb = batch
+            loss = self.loss_fn(self.net(xb), yb)
+            self.log("loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def validation_step(self, batch, _):
+            xb, yb = batch
+            out = self.net(xb)
+            self.log("val_loss", self.loss_fn(out, yb))
+            self.log("val_acc", (out.argmax(1) == yb).float().mean())
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=lr)
+
+    train = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    val = DataLoader(TensorDataset(xv, yv), batch_size=len(xv))
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Module(), train, val)
+
+
+def keras_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+
+    inp = keras.Input(shape=tuple(x.shape[1:]))
+    out = keras.layers.TorchModuleWrapper(model)(inp)
+    km = keras.Model(inp, out)
+    km.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    km.fit(x.numpy(), y.numpy(), validation_data=(xv.numpy(), yv.numpy()), epochs=epochs,
+           batch_size=batch_size, verbose=0)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", help="write the results here")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    cfg = Config()
+    bundle = load_data(cfg.data, seed=0)
+    x, y, xv, yv = bundle.x_train, bundle.y_train, bundle.x_val, bundle.y_val
+    torch.manual_seed(0)
+    base = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
+    steps = args.epochs * -(-len(x) // args.batch_size)
+    common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, seed=0)
+
+    contenders = {"raw": raw_loop, "trainwise": None}
+    for name, fn, module in (("lightning", lightning_fit, "lightning"), ("keras", keras_fit, "keras")):
+        try:
+            __import__(module)
+            contenders[name] = fn
+        except ImportError:
+            pass
+
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.reps + 1):  # rep 0 warms up caches and is dropped
+            for name, fn in contenders.items():
+                model = copy.deepcopy(base)
+                t0 = time.perf_counter()
+                if name == "trainwise":
+                    tw_fit(model, x, y, xv, yv, out_dir=f"{tmp}/r{rep}", **common)
+                else:
+                    fn(model, x, y, xv, yv, **common)
+                if rep:
+                    times[name].append(time.perf_counter() - t0)
+
+    raw = times["raw"]
+    result = {
+        "steps": steps,
+        "reps": args.reps,
+        "threads": args.threads,
+        "median_seconds": {k: statistics.median(v) for k, v in times.items()},
+        "median_ratio": {k: statistics.median(t / r for t, r in zip(v, raw)) for k, v in times.items()},
+    }
+    print(f"{steps} optimizer steps per run, {args.reps} alternating reps, {args.threads} threads")
+    print(f"{'loop':<12}{'median s':>10}{'ratio to raw':>14}")
+    for k in times:
+        print(f"{k:<12}{result['median_seconds'][k]:>10.3f}{result['median_ratio'][k]:>14.3f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""trainwise: neural-network training tricks behind one Keras-like interface for PyTorch.
+
+Example::
+
+    import trainwise as tw
+    result = tw.fit(model, (x, y), validation_split=0.2, epochs=10)
+
+Heavy submodules load on first use (PEP 562 ``__getattr__``), so ``import trainwise`` and the
+CLI's ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from trainwise.errors import (
+    ArgumentTypeError,
+    CheckpointError,
+    ConfigError,
+    DataError,
+    ModelError,
+    NotAvailableError,
+    TrainwiseError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "fit": ("trainwise.training.fit", "fit"),
+    "FitResult": ("trainwise.training.fit_result", "FitResult"),
+    "callbacks": ("trainwise.callbacks", None),
+    "load_config": ("trainwise.config", "load_config"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'trainwise' has no attribute {name!r}")
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "ArgumentTypeError",
+    "CheckpointError",
+    "ConfigError",
+    "DataError",
+    "FitResult",
+    "ModelError",
+    "NotAvailableError",
+    "TrainwiseError",
+    "__version__",
+    "callbacks",
+    "fit",
+    "load_config",
+]

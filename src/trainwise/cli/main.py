@@ -1,0 +1,109 @@
+"""The ``trainwise`` command line.
+
+Exit codes: 0 success; 2 bad input (config, data, arguments) with a message naming the field,
+the value and what is allowed; 1 any other failure. User errors never print a traceback; set
+TRAINWISE_DEBUG=1 to see one for internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from trainwise.errors import TrainwiseError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on bad arguments already; this makes the message one clear line."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"error: {message}\n")
+
+
+def _add_set(p):
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set optimizer.lr=1e-3 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="trainwise",
+        description="Neural-network training tricks behind one interface, plus a training doctor.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="train the default recipe on MNIST-1D and summarize")
+    p.add_argument("--out", help="run directory (default runs/demo-<time>)")
+    p.add_argument("--seed", type=int, default=0)
+    _add_set(p)
+
+    p = sub.add_parser("run", help="train from a YAML config")
+    p.add_argument("config", help="YAML config file (see examples/)")
+    _add_set(p)
+    p.add_argument("--out", help="run directory (default output.dir/<config name>-<time>)")
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+
+    p = sub.add_parser("models", help="show a config's model: layers, shapes, parameter counts")
+    p.add_argument("config", nargs="?", help="YAML config (default: the default recipe)")
+    _add_set(p)
+
+    for name, text in (
+        ("doctor", "preflight checks and a monitored run"),
+        ("compare", "compare variants over seeds or folds"),
+        ("lr-find", "LR range test"),
+        ("eval", "evaluate a run's checkpoints"),
+        ("report", "(re)build a run's HTML report"),
+    ):
+        p = sub.add_parser(name, help=f"{text} (not available yet)")
+        p.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from trainwise import __version__
+
+        print(f"trainwise {__version__}")
+        return EXIT_OK
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        from trainwise.cli import commands
+
+        handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))
+        return handler(args) or EXIT_OK
+    except TrainwiseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI
+        if os.environ.get("TRAINWISE_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "(this is a bug in trainwise or an unexpected environment; "
+            "rerun with TRAINWISE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The root config: one section per layer, each owned by its package.
+
+A YAML file maps onto this tree one to one; ``--set optimizer.lr=1e-3`` addresses a field by
+its dotted path. Defaults here are the default recipe (see ``trainwise demo``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from trainwise.config.section import Section
+from trainwise.data.config import DataConfig
+from trainwise.losses.config import LossConfig
+from trainwise.models.config import ModelConfig
+from trainwise.optim.config import OptimizerConfig
+from trainwise.optim.regularization import RegularizationConfig
+from trainwise.schedules.config import ScheduleConfig
+
+
+class TrainingConfig(Section):
+    """How long and how: epochs, batch size, clipping, device, progress display."""
+
+    epochs: int = Field(30, ge=1, description="passes over the training data")
+    batch_size: int = Field(128, ge=1, description="samples per optimizer step")
+    grad_clip_norm: float | None = Field(None, gt=0, description="clip the global gradient norm")
+    grad_clip_value: float | None = Field(None, gt=0, description="clip each gradient value")
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    progress: Literal["auto", "bar", "lines", "off"] = "auto"
+
+
+class EarlyStoppingConfig(Section):
+    monitor: str = "val_loss"
+    mode: Literal["min", "max", "auto"] = "auto"
+    patience: int = Field(5, ge=0)
+    min_delta: float = Field(0.0, ge=0)
+    baseline: float | None = None
+    restore_best: bool = True
+
+
+class ReduceLROnPlateauConfig(Section):
+    monitor: str = "val_loss"
+    mode: Literal["min", "max", "auto"] = "auto"
+    factor: float = Field(0.1, gt=0, lt=1)
+    patience: int = Field(10, ge=0)
+    cooldown: int = Field(0, ge=0)
+    min_lr: float = Field(0.0, ge=0)
+    min_delta: float = Field(1e-4, ge=0)
+
+
+class CallbacksConfig(Section):
+    """Optional tricks switched on from YAML (each is off when absent or null)."""
+
+    early_stopping: EarlyStoppingConfig | None = None
+    reduce_lr_on_plateau: ReduceLROnPlateauConfig | None = None
+
+
+class OutputConfig(Section):
+    dir: str = Field("runs", description="parent folder of run directories")
+    name: str | None = Field(None, description="run directory name (default: config name + time)")
+
+
+class Config(Section):
+    """A whole run. Example::
+
+        cfg = Config.model_validate({"optimizer": {"lr": 1e-3}})
+    """
+
+    seed: int = Field(0, ge=0)
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    loss: LossConfig = LossConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    regularization: RegularizationConfig = RegularizationConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    training: TrainingConfig = TrainingConfig()
+    callbacks: CallbacksConfig = CallbacksConfig()
+    doctor: bool = Field(False, description="the training doctor (arrives in a later version)")
+    output: OutputConfig = OutputConfig()

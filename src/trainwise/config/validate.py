@@ -1,0 +1,109 @@
+"""Turn pydantic's validation errors into messages that name the field, the value and what is
+allowed, all errors at once, with the closest valid key for a misspelt one."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from trainwise.errors import ConfigError
+
+
+def _section_class(root: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+    """The pydantic model class at ``path`` inside ``root`` (None if not a section)."""
+    cls: Any = root
+    for part in path:
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return None
+        field = cls.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None
+        cls = _unwrap_model(field.annotation)
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _unwrap_model(annotation: Any) -> Any:
+    """``Foo | None`` or ``Optional[Foo]`` -> ``Foo`` for nested sections."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation) if get_origin(annotation) is not None else ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _loc_str(loc: tuple) -> str:
+    parts = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            # pydantic adds the union member / validator name to the location; drop them.
+            if p.startswith(("function-", "literal[", "tagged-union[", "union[")) or p in {
+                "int",
+                "float",
+                "str",
+                "bool",
+                "list[int]",
+                "dict[str,any]",
+                "none",
+            }:
+                continue
+            parts.append(("." if parts else "") + p)
+    return "".join(parts) or "(top level)"
+
+
+def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> list[str]:
+    """One human sentence per error."""
+    messages: list[str] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        where = _loc_str(loc)
+        value = err.get("input")
+        kind = err.get("type", "")
+        if kind == "extra_forbidden":
+            parent = _section_class(root, loc[:-1])
+            valid = sorted(parent.model_fields) if parent else []
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+            hint = f"; did you mean {'.'.join(map(str, loc[:-1] + (close[0],)))!r}?" if close else ""
+            msg = f"{where}: unknown key{hint} Valid keys here: {', '.join(valid)}"
+        else:
+            text = err.get("msg", "invalid value")
+            text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            shown = _short(value)
+            msg = f"{where}: {shown} is not allowed: {text}" if kind != "missing" else f"{where}: required but missing"
+        if msg not in seen:  # a union reports one error per member; keep the first
+            seen.add(msg)
+            messages.append(msg)
+    return messages
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_config(data: dict[str, Any], root: type[BaseModel]) -> BaseModel:
+    """Validate ``data`` against ``root``; raise :class:`ConfigError` listing every problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"config must be a mapping of sections, got {type(data).__name__}")
+    try:
+        return root.model_validate(data)
+    except ValidationError as exc:
+        errors = format_validation_error(exc, root)
+        head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the config:"
+        raise ConfigError("\n".join([head] + [f"  - {e}" for e in errors]), errors) from None
+
+
+def make_section(cls: type[BaseModel], data: dict[str, Any], prefix: str) -> BaseModel:
+    """Validate one section given as keyword arguments (the ``tw.fit`` path); errors are named
+    as in a config file, e.g. ``optimizer.lr``."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        errors = [f"{prefix}.{e}" if not e.startswith("(") else f"{prefix}: {e}" for e in format_validation_error(exc, cls)]
+        raise ConfigError("\n".join(errors), errors) from None
