@@ -119,8 +119,14 @@ def keras_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    km.fit(x.numpy(), y.numpy(), validation_data=(xv.numpy(), yv.numpy()), epochs=epochs,
-           batch_size=batch_size, verbose=0)
+    km.fit(
+        x.numpy(),
+        y.numpy(),
+        validation_data=(xv.numpy(), yv.numpy()),
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=0,
+    )
 
 
 def main(argv=None):
@@ -142,7 +148,10 @@ def main(argv=None):
     common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, seed=0)
 
     contenders = {"raw": raw_loop, "trainwise": None}
-    for name, fn, module in (("lightning", lightning_fit, "lightning"), ("keras", keras_fit, "keras")):
+    for name, fn, module in (
+        ("lightning", lightning_fit, "lightning"),
+        ("keras", keras_fit, "keras"),
+    ):
         try:
             __import__(module)
             contenders[name] = fn
@@ -168,7 +177,9 @@ def main(argv=None):
         "reps": args.reps,
         "threads": args.threads,
         "median_seconds": {k: statistics.median(v) for k, v in times.items()},
-        "median_ratio": {k: statistics.median(t / r for t, r in zip(v, raw)) for k, v in times.items()},
+        "median_ratio": {
+            k: statistics.median(t / r for t, r in zip(v, raw)) for k, v in times.items()
+        },
     }
     print(f"{steps} optimizer steps per run, {args.reps} alternating reps, {args.threads} threads")
     print(f"{'loop':<12}{'median s':>10}{'ratio to raw':>14}")

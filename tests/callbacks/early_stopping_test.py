@@ -27,7 +27,10 @@ def test_stops_after_patience_and_restores_best():
     drive(cb, t, [1.0, 0.5, 0.6, 0.7, 0.1])
     assert t.stop_training and cb.stopped_epoch == 4
     assert t.model.weight.item() == 2.0  # epoch 2 weights restored
-    assert cb.message == "val_loss did not improve for 2 epochs (best 0.5 at epoch 2); restoring epoch 2 weights"
+    assert (
+        cb.message
+        == "val_loss did not improve for 2 epochs (best 0.5 at epoch 2); restoring epoch 2 weights"
+    )
 
 
 def test_keeps_going_while_improving_and_keras_alias():

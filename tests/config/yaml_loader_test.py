@@ -12,7 +12,9 @@ def test_exponent_without_dot_is_a_float():
 
 
 def test_duplicate_keys_are_refused_with_both_lines():
-    with pytest.raises(ConfigError, match=r"duplicate key 'lr' at line 3 \(first defined at line 2\)"):
+    with pytest.raises(
+        ConfigError, match=r"duplicate key 'lr' at line 3 \(first defined at line 2\)"
+    ):
         parse_yaml_text("optimizer:\n  lr: 1\n  lr: 2\n")
 
 

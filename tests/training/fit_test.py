@@ -24,7 +24,9 @@ def _model(seed=0, out=2):
 
 def test_learns_a_separable_problem():
     x, y = _data(256)
-    r = tw.fit(_model(), (x, y), validation_split=0.25, epochs=20, batch_size=32, lr=1e-2, verbose=False)
+    r = tw.fit(
+        _model(), (x, y), validation_split=0.25, epochs=20, batch_size=32, lr=1e-2, verbose=False
+    )
     assert r.history[-1]["val_accuracy"] > 0.9
     assert r.history[-1]["loss"] < r.history[0]["loss"]
 
@@ -56,8 +58,12 @@ def test_validation_split_takes_the_last_fraction_unshuffled():
 
 def test_same_seed_is_bitwise_repeatable_and_keras_names():
     x, y = _data()
-    a = tw.fit(_model(), (x, y), epochs=3, loss="sparse_categorical_crossentropy", seed=4, verbose=False)
-    b = tw.fit(_model(), (x, y), epochs=3, loss="sparse_categorical_crossentropy", seed=4, verbose=False)
+    a = tw.fit(
+        _model(), (x, y), epochs=3, loss="sparse_categorical_crossentropy", seed=4, verbose=False
+    )
+    b = tw.fit(
+        _model(), (x, y), epochs=3, loss="sparse_categorical_crossentropy", seed=4, verbose=False
+    )
     for pa, pb in zip(a.model.parameters(), b.model.parameters()):
         assert torch.equal(pa, pb)
 
@@ -65,7 +71,14 @@ def test_same_seed_is_bitwise_repeatable_and_keras_names():
 def test_regression_metrics_and_mse_name():
     x, _ = _data()
     y = x[:, :1] * 2.0
-    r = tw.fit(_model(out=1), (x, y), validation_split=0.2, loss="mean_squared_error", epochs=2, verbose=False)
+    r = tw.fit(
+        _model(out=1),
+        (x, y),
+        validation_split=0.2,
+        loss="mean_squared_error",
+        epochs=2,
+        verbose=False,
+    )
     assert {"mse", "mae", "val_mse", "val_mae"} <= set(r.history[0])
 
 

@@ -44,7 +44,11 @@ def _setup(seed=0, callbacks=()):
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     trainer = Trainer(model, opt, nn.CrossEntropyLoss(), "classification", callbacks=callbacks)
-    return trainer, TensorBatches(x, y, batch_size=4, seed=seed), TensorBatches(x, y, 8, shuffle=False)
+    return (
+        trainer,
+        TensorBatches(x, y, batch_size=4, seed=seed),
+        TensorBatches(x, y, 8, shuffle=False),
+    )
 
 
 def test_event_order():
@@ -81,7 +85,15 @@ def test_history_fields_and_steps():
     trainer, train, val = _setup()
     history = trainer.fit(train, val, epochs=3)
     assert [h["epoch"] for h in history] == [1, 2, 3]
-    assert set(history[0]) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "time"}
+    assert set(history[0]) == {
+        "epoch",
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+        "lr",
+        "time",
+    }
     assert trainer.global_step == 6 and len(trainer.lr_steps) == 6
 
 

@@ -66,7 +66,11 @@ class CallbackList:
     def __init__(self, callbacks):
         self.callbacks = sorted(callbacks, key=lambda c: -c.order)
         self.listeners = {
-            ev: [getattr(c, ev) for c in self.callbacks if getattr(type(c), ev) is not getattr(Callback, ev)]
+            ev: [
+                getattr(c, ev)
+                for c in self.callbacks
+                if getattr(type(c), ev) is not getattr(Callback, ev)
+            ]
             for ev in EVENTS
         }
 

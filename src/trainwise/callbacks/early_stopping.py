@@ -55,8 +55,16 @@ class EarlyStopping(Callback):
         if self.monitor.wait >= self.patience and not trainer.stop_training:
             m = self.monitor
             self.stopped_epoch = epoch + 1
-            best = f"best {m.best:.4g} at epoch {m.best_epoch}" if m.best is not None else "never beat the baseline"
-            tail = f"; restoring epoch {m.best_epoch} weights" if self.restore_best and self.best_weights else ""
+            best = (
+                f"best {m.best:.4g} at epoch {m.best_epoch}"
+                if m.best is not None
+                else "never beat the baseline"
+            )
+            tail = (
+                f"; restoring epoch {m.best_epoch} weights"
+                if self.restore_best and self.best_weights
+                else ""
+            )
             self.message = f"{m.monitor} did not improve for {m.wait} epochs ({best}){tail}"
             trainer.stop_training = True
             trainer.stop_reason = self.message

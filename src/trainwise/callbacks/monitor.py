@@ -18,7 +18,9 @@ def resolve_mode(monitor: str, mode: str) -> str:
         raise ConfigError(f"mode: {mode!r} is not allowed; allowed: {', '.join(MODES)}")
     if mode != "auto":
         return mode
-    return "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) else "min"
+    return (
+        "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) else "min"
+    )
 
 
 class Monitor:
@@ -38,7 +40,9 @@ class Monitor:
         m.best, m.best_epoch, m.wait  # (0.5, 1, 1)
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0, baseline=None):
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0, baseline=None
+    ):
         if min_delta < 0:
             raise ConfigError(f"min_delta: {min_delta!r} is not allowed; must be >= 0")
         self.monitor = monitor

@@ -59,8 +59,12 @@ class Progress(Callback):
         )
         self._progress.start()
         total = trainer.epochs * len(trainer.train_batches)
-        self._task = self._progress.add_task("train", total=total, epoch=f"{trainer.epoch + 1}/{trainer.epochs}", info="")
-        self._progress.update(self._task, completed=trainer.epoch * len(trainer.train_batches) + trainer.start_batch)
+        self._task = self._progress.add_task(
+            "train", total=total, epoch=f"{trainer.epoch + 1}/{trainer.epochs}", info=""
+        )
+        self._progress.update(
+            self._task, completed=trainer.epoch * len(trainer.train_batches) + trainer.start_batch
+        )
         self._pending = 0
 
     def on_batch_end(self, trainer, step, loss, output, target):

@@ -34,7 +34,16 @@ class ReduceLROnPlateau(Callback):
 
     order = 10  # before logging callbacks, so the logged LR is the new one
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, cooldown=0, min_lr=0.0, min_delta=1e-4, mode="auto"):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        cooldown=0,
+        min_lr=0.0,
+        min_delta=1e-4,
+        mode="auto",
+    ):
         if not 0 < factor < 1:
             raise ConfigError(f"factor: {factor!r} is not allowed; must be in (0, 1)")
         if patience < 0 or cooldown < 0 or min_lr < 0:
@@ -70,8 +79,11 @@ class ReduceLROnPlateau(Callback):
         self.monitor.wait = 0
 
     def state_dict(self):
-        return {"monitor": self.monitor.state_dict(), "cooldown_left": self.cooldown_left,
-                "reductions": [list(r) for r in self.reductions]}
+        return {
+            "monitor": self.monitor.state_dict(),
+            "cooldown_left": self.cooldown_left,
+            "reductions": [list(r) for r in self.reductions],
+        }
 
     def load_state_dict(self, state):
         self.monitor.load_state_dict(state["monitor"])

@@ -7,6 +7,9 @@ from pathlib import Path
 from trainwise.config import load_config
 from trainwise.errors import NotAvailableError
 
+#: The recipe `trainwise demo` runs (also examples/mnist1d.yaml).
+DEFAULT_RECIPE = Path(__file__).resolve().parent.parent / "recipes" / "default.yaml"
+
 
 def _print_summary(summary: dict, title: str) -> None:
     from rich.console import Console
@@ -15,7 +18,9 @@ def _print_summary(summary: dict, title: str) -> None:
     table = Table(title=title, show_header=False)
     test = summary.get("test", {})
     for key, value in test.items():
-        table.add_row(key.replace("_", " "), f"{value:.4f}" if key.endswith("loss") else _pct(key, value))
+        table.add_row(
+            key.replace("_", " "), f"{value:.4f}" if key.endswith("loss") else _pct(key, value)
+        )
     best = summary.get("best", {})
     table.add_row("best epoch", f"{summary.get('best_epoch')} of {summary.get('epochs_run')}")
     for key in ("val_accuracy", "val_loss", "val_mse"):
@@ -36,7 +41,7 @@ def _pct(key: str, value: float) -> str:
 def cmd_demo(args) -> int:
     from trainwise.training.session import run_config
 
-    cfg = load_config(None, [f"seed={args.seed}", *args.overrides])
+    cfg = load_config(DEFAULT_RECIPE, [f"seed={args.seed}", *args.overrides])
     summary = run_config(cfg, args.out, stem="demo")
     _print_summary(summary, "trainwise demo: default recipe on MNIST-1D")
     return 0
@@ -58,7 +63,7 @@ def cmd_models(args) -> int:
     from trainwise.models.build import build_model
     from trainwise.models.summary import model_summary
 
-    cfg = load_config(args.config, args.overrides)
+    cfg = load_config(args.config or DEFAULT_RECIPE, args.overrides)
     bundle = load_data(cfg.data, seed=cfg.seed)
     model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
     print(model_summary(model, bundle.input_shape).render())

@@ -10,8 +10,11 @@ from trainwise.config.validate import validate_config
 from trainwise.config.yaml_loader import load_yaml_file
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
-                base: dict[str, Any] | None = None):
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    base: dict[str, Any] | None = None,
+):
     """Read ``path`` (or start from ``base``/defaults), apply ``--set`` overrides, validate.
 
     Example::

@@ -32,7 +32,9 @@ def apply_overrides(config: dict[str, Any], overrides: list[str] | None) -> dict
         key, sep, raw = item.partition("=")
         key = key.strip()
         if not sep or not key or any(not part for part in key.split(".")):
-            errors.append(f"--set {item!r}: expected KEY=VALUE with a dotted key, e.g. optimizer.lr=1e-3")
+            errors.append(
+                f"--set {item!r}: expected KEY=VALUE with a dotted key, e.g. optimizer.lr=1e-3"
+            )
             continue
         node = out
         parts = key.split(".")

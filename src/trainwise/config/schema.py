@@ -64,7 +64,7 @@ class OutputConfig(Section):
 class Config(Section):
     """A whole run. Example::
 
-        cfg = Config.model_validate({"optimizer": {"lr": 1e-3}})
+    cfg = Config.model_validate({"optimizer": {"lr": 1e-3}})
     """
 
     seed: int = Field(0, ge=0)

@@ -69,13 +69,19 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> list
             valid = sorted(parent.model_fields) if parent else []
             key = str(loc[-1])
             close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
-            hint = f"; did you mean {'.'.join(map(str, loc[:-1] + (close[0],)))!r}?" if close else ""
+            hint = (
+                f"; did you mean {'.'.join(map(str, loc[:-1] + (close[0],)))!r}?" if close else ""
+            )
             msg = f"{where}: unknown key{hint} Valid keys here: {', '.join(valid)}"
         else:
             text = err.get("msg", "invalid value")
             text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
             shown = _short(value)
-            msg = f"{where}: {shown} is not allowed: {text}" if kind != "missing" else f"{where}: required but missing"
+            msg = (
+                f"{where}: {shown} is not allowed: {text}"
+                if kind != "missing"
+                else f"{where}: required but missing"
+            )
         if msg not in seen:  # a union reports one error per member; keep the first
             seen.add(msg)
             messages.append(msg)
@@ -105,5 +111,8 @@ def make_section(cls: type[BaseModel], data: dict[str, Any], prefix: str) -> Bas
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        errors = [f"{prefix}.{e}" if not e.startswith("(") else f"{prefix}: {e}" for e in format_validation_error(exc, cls)]
+        errors = [
+            f"{prefix}.{e}" if not e.startswith("(") else f"{prefix}: {e}"
+            for e in format_validation_error(exc, cls)
+        ]
         raise ConfigError("\n".join(errors), errors) from None

@@ -50,9 +50,7 @@ class StrictSafeLoader(yaml.SafeLoader):
 StrictSafeLoader.yaml_implicit_resolvers = {
     k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-StrictSafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789.")
-)
+StrictSafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789."))
 
 
 def parse_yaml_text(text: str, source: str = "<string>") -> Any:

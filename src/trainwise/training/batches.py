@@ -34,7 +34,9 @@ class TensorBatches:
         for xb, yb in batches.epoch(0): ...
     """
 
-    def __init__(self, x, y, batch_size: int = 64, shuffle: bool = True, seed: int = 0, sampler=None):
+    def __init__(
+        self, x, y, batch_size: int = 64, shuffle: bool = True, seed: int = 0, sampler=None
+    ):
         self.x, self.y = x, y
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -55,7 +57,9 @@ class TensorBatches:
             return torch.randperm(self.x.shape[0], generator=epoch_generator(self.seed, epoch))
         return None
 
-    def epoch(self, epoch: int, start_batch: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def epoch(
+        self, epoch: int, start_batch: int = 0
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         idx = self.order(epoch)
         bs, n = self.batch_size, self.num_samples
         for start in range(start_batch * bs, n, bs):
@@ -74,7 +78,9 @@ class LoaderBatches:
     the batches already seen.
     """
 
-    def __init__(self, data: Dataset | DataLoader, batch_size: int = 64, shuffle: bool = True, seed: int = 0):
+    def __init__(
+        self, data: Dataset | DataLoader, batch_size: int = 64, shuffle: bool = True, seed: int = 0
+    ):
         self.seed = seed
         if isinstance(data, DataLoader):
             self.loader = data

@@ -46,7 +46,9 @@ def _section(value, cls, prefix: str, name_field: str = "name", **extra):
     elif isinstance(value, dict):
         data = dict(value)
     else:
-        raise ArgumentTypeError(f"{prefix}: expected a name, a dict or {cls.__name__}; got {type(value).__name__}")
+        raise ArgumentTypeError(
+            f"{prefix}: expected a name, a dict or {cls.__name__}; got {type(value).__name__}"
+        )
     data.update({k: v for k, v in extra.items() if v is not None})
     return make_section(cls, data, prefix)
 
@@ -141,7 +143,9 @@ def fit(
         train_data, val_data = split_last(train_data, validation_split)
 
     # loss and task
-    if isinstance(loss, nn.Module) or (callable(loss) and not isinstance(loss, (str, dict, LossConfig))):
+    if isinstance(loss, nn.Module) or (
+        callable(loss) and not isinstance(loss, (str, dict, LossConfig))
+    ):
         loss_fn, loss_name = loss, None
     else:
         loss_cfg = _section(loss, LossConfig, "loss")
@@ -152,11 +156,21 @@ def fit(
         _set_class_weight(loss_fn, class_weight, device)
     if task is None:
         task = loss_task(loss_name) if loss_name else _task_from_targets(train_data)
-    from_logits = loss_name is None or loss_input(loss_name, loss_cfg.from_logits) != "probabilities"
+    from_logits = (
+        loss_name is None or loss_input(loss_name, loss_cfg.from_logits) != "probabilities"
+    )
 
     train = as_batches(train_data, "train_data", batch_size, shuffle, seed or 0, sampler)
-    val = as_batches(val_data, "val_data", max(batch_size, 256), False, 0) if val_data is not None else None
-    test = as_batches(test_data, "test_data", max(batch_size, 256), False, 0) if test_data is not None else None
+    val = (
+        as_batches(val_data, "val_data", max(batch_size, 256), False, 0)
+        if val_data is not None
+        else None
+    )
+    test = (
+        as_batches(test_data, "test_data", max(batch_size, 256), False, 0)
+        if test_data is not None
+        else None
+    )
     check_targets_fit_output(model, train, task, device, name="train_data")
     for extra, nm in ((val, "val_data"), (test, "test_data")):
         if extra is not None:
@@ -201,7 +215,9 @@ def fit(
     t0 = time.perf_counter()
     history = trainer.fit(train, val, epochs=epochs)
     wall = time.perf_counter() - t0
-    test_metrics = {f"test_{k}": v for k, v in trainer.evaluate(test).items()} if test is not None else {}
+    test_metrics = (
+        {f"test_{k}": v for k, v in trainer.evaluate(test).items()} if test is not None else {}
+    )
     if run_dir is not None:
         save_weights(model, run_dir / "model.safetensors")
     if trainer.stop_reason and verbose:
@@ -220,7 +236,9 @@ def fit(
 def _set_class_weight(loss_fn: nn.Module, class_weight, device) -> None:
     """Set the per-class weight of the cross-entropy inside any wrappers (flooding, ...)."""
     inner = loss_fn
-    while not isinstance(inner, nn.CrossEntropyLoss) and isinstance(getattr(inner, "loss", None), nn.Module):
+    while not isinstance(inner, nn.CrossEntropyLoss) and isinstance(
+        getattr(inner, "loss", None), nn.Module
+    ):
         inner = inner.loss
     if not isinstance(inner, nn.CrossEntropyLoss):
         raise ConfigError(
@@ -235,7 +253,9 @@ def _task_from_targets(data) -> str:
     if is_xy(data):
         y = data[1]
         kind = getattr(y, "dtype", None)
-        is_int = (hasattr(kind, "is_floating_point") and not kind.is_floating_point) or str(kind).startswith(("int", "torch.int", "uint"))
+        is_int = (hasattr(kind, "is_floating_point") and not kind.is_floating_point) or str(
+            kind
+        ).startswith(("int", "torch.int", "uint"))
         return "classification" if is_int else "regression"
     try:
         _, yb = first_batch(as_batches(data, "train_data", 2, False, 0))

@@ -28,7 +28,9 @@ def to_tensor(a, name: str, *, target: bool = False) -> torch.Tensor:
         try:
             t = torch.as_tensor(np.asarray(a))
         except (TypeError, ValueError) as exc:
-            raise ArgumentTypeError(f"{name}: cannot turn {type(a).__name__} into a tensor ({exc})") from None
+            raise ArgumentTypeError(
+                f"{name}: cannot turn {type(a).__name__} into a tensor ({exc})"
+            ) from None
     if t.dtype == torch.float64 or (not target and not t.is_floating_point()):
         t = t.float()
     if target and t.dtype in (torch.int32, torch.int16, torch.int8, torch.uint8):
@@ -47,12 +49,18 @@ def as_xy(data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
             f"{name}: x has {x.shape[0]} samples but y has {y.shape[0]}; they must have the same length"
         )
     if x.shape[0] == 0:
-        raise DataError(f"{name}: the dataset is empty (0 samples); give at least one batch of data")
+        raise DataError(
+            f"{name}: the dataset is empty (0 samples); give at least one batch of data"
+        )
     return x, y
 
 
 def is_xy(data) -> bool:
-    return isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (Dataset, DataLoader))
+    return (
+        isinstance(data, (tuple, list))
+        and len(data) == 2
+        and not isinstance(data[0], (Dataset, DataLoader))
+    )
 
 
 def split_last(data, fraction: float, name: str = "validation_split"):
@@ -82,7 +90,9 @@ def as_batches(data, name: str, batch_size: int, shuffle: bool, seed: int, sampl
     """Make a batch source (see :mod:`trainwise.training.batches`) from user data."""
     if is_xy(data):
         x, y = as_xy(data, name)
-        return TensorBatches(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, sampler=sampler)
+        return TensorBatches(
+            x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, sampler=sampler
+        )
     if isinstance(data, (Dataset, DataLoader)):
         n = len(data.dataset if isinstance(data, DataLoader) else data)  # type: ignore[arg-type]
         if n == 0:

@@ -35,7 +35,9 @@ def load_weights(model: nn.Module, path: str | Path, strict: bool = True) -> nn.
     try:
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types for corrupt files
-        raise CheckpointError(f"weights file {str(path)!r} is not a valid safetensors file: {exc}") from None
+        raise CheckpointError(
+            f"weights file {str(path)!r} is not a valid safetensors file: {exc}"
+        ) from None
     try:
         model.load_state_dict(state, strict=strict)
     except RuntimeError as exc:

@@ -35,8 +35,9 @@ def build_callbacks(cfg: Config) -> list:
     return cbs
 
 
-def run_config(cfg: Config, out_dir: str | Path | None = None, stem: str = "run",
-               echo=print) -> dict[str, Any]:
+def run_config(
+    cfg: Config, out_dir: str | Path | None = None, stem: str = "run", echo=print
+) -> dict[str, Any]:
     """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
     summary.json into the run directory; return the summary.
 
@@ -92,7 +93,9 @@ def run_config(cfg: Config, out_dir: str | Path | None = None, stem: str = "run"
         "epochs_run": len(result.history),
         "best_epoch": best.get("epoch"),
         "best": {k: v for k, v in best.items() if k not in ("epoch", "time")},
-        "final": {k: v for k, v in (result.history[-1] if result.history else {}).items() if k != "time"},
+        "final": {
+            k: v for k, v in (result.history[-1] if result.history else {}).items() if k != "time"
+        },
         "test": result.test_metrics,
         "train_seconds": result.wall_time,
         "total_seconds": time.perf_counter() - t_start,

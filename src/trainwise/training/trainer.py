@@ -65,7 +65,9 @@ class Trainer:
         self.loss_fn = loss_fn
         self.task = task
         self.scheduler = scheduler
-        self.penalty = penalty if (penalty is not None and getattr(penalty, "active", True)) else None
+        self.penalty = (
+            penalty if (penalty is not None and getattr(penalty, "active", True)) else None
+        )
         self.augment = augment
         self.callbacks = CallbackList(list(callbacks))
         self.grad_clip_norm = grad_clip_norm
@@ -179,6 +181,8 @@ class Trainer:
         """Model outputs for ``x`` in eval mode, batched."""
         model, was_training = self.model, self.model.training
         model.eval()
-        outs = [model(x[i : i + batch_size].to(self.device)).cpu() for i in range(0, len(x), batch_size)]
+        outs = [
+            model(x[i : i + batch_size].to(self.device)).cpu() for i in range(0, len(x), batch_size)
+        ]
         model.train(was_training)
         return torch.cat(outs) if outs else torch.empty(0)
