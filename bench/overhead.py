@@ -7,7 +7,7 @@ both alike, and the reported figure is the median of the per-pair ratios. With
 
 Usage::
 
-    python bench/overhead.py [--reps 7] [--epochs 3] [--threads 2] [--json out.json]
+    python bench/overhead.py [--reps 7] [--epochs 10] [--threads 2] [--json out.json]
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def keras_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", help="write the results here")

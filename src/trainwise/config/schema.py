@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from trainwise.config.section import Section
 from trainwise.data.config import DataConfig
@@ -28,6 +28,12 @@ class TrainingConfig(Section):
     grad_clip_value: float | None = Field(None, gt=0, description="clip each gradient value")
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     progress: Literal["auto", "bar", "lines", "off"] = "auto"
+
+    @field_validator("progress", mode="before")
+    @classmethod
+    def _yaml_off(cls, v):
+        # YAML 1.1 reads a bare `off`/`on` as a bool; take them as meant
+        return {False: "off", True: "auto"}.get(v, v) if isinstance(v, bool) else v
 
 
 class EarlyStoppingConfig(Section):
