@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -23,6 +24,8 @@ import torch
 from torch import nn
 
 import trainwise as tw
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # before any keras import: no TensorFlow here
 from trainwise.config.schema import Config
 from trainwise.data.load import load_data
 from trainwise.models.build import build_model
@@ -106,14 +109,17 @@ def lightning_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
 
 
 def keras_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
-    import os
-
-    os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
 
-    inp = keras.Input(shape=tuple(x.shape[1:]))
-    out = keras.layers.TorchModuleWrapper(model)(inp)
-    km = keras.Model(inp, out)
+    class Wrapped(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.net = keras.layers.TorchModuleWrapper(model)
+
+        def call(self, inputs):
+            return self.net(inputs)
+
+    km = Wrapped()
     km.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
