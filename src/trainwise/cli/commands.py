@@ -22,7 +22,9 @@ def _print_summary(summary: dict, title: str) -> None:
             key.replace("_", " "), f"{value:.4f}" if key.endswith("loss") else _pct(key, value)
         )
     best = summary.get("best", {})
-    table.add_row("best epoch", f"{summary.get('best_epoch')} of {summary.get('epochs_run')}")
+    table.add_row(
+        "best epoch (val_loss)", f"{summary.get('best_epoch')} of {summary.get('epochs_run')}"
+    )
     for key in ("val_accuracy", "val_loss", "val_mse"):
         if key in best:
             table.add_row(f"{key.replace('_', ' ')} (best epoch)", _pct(key, best[key]))
