@@ -74,8 +74,16 @@ class EarlyStopping(Callback):
             trainer.model.load_state_dict(self.best_weights)
 
     def state_dict(self):
-        return {"monitor": self.monitor.state_dict(), "stopped_epoch": self.stopped_epoch}
+        # the best weights travel with the checkpoint so a resumed run restores the same epoch
+        return {
+            "monitor": self.monitor.state_dict(),
+            "stopped_epoch": self.stopped_epoch,
+            "message": self.message,
+            "best_weights": self.best_weights,
+        }
 
     def load_state_dict(self, state):
         self.monitor.load_state_dict(state["monitor"])
         self.stopped_epoch = state.get("stopped_epoch")
+        self.message = state.get("message")
+        self.best_weights = state.get("best_weights")

@@ -17,8 +17,16 @@ from torch import nn
 from trainwise.callbacks.callback import Callback
 from trainwise.callbacks.metrics_log import MetricsLog
 from trainwise.callbacks.progress import Progress
+from trainwise.checkpoint.checkpointer import Checkpointer
+from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.config.validate import make_section
-from trainwise.errors import ArgumentTypeError, ConfigError, DataError, NotAvailableError
+from trainwise.errors import (
+    ArgumentTypeError,
+    CheckpointError,
+    ConfigError,
+    DataError,
+    NotAvailableError,
+)
 from trainwise.losses.build import build_loss, loss_input, loss_task
 from trainwise.losses.config import LossConfig
 from trainwise.losses.target_adapter import TargetAdapter
@@ -81,6 +89,13 @@ def fit(
     device: str = "cpu",
     verbose: str | bool = "auto",
     out_dir: str | Path | None = None,
+    resume: bool = False,
+    checkpoint_every_epochs: int | None = 1,
+    checkpoint_every_steps: int | None = None,
+    keep_checkpoints: int = 3,
+    run_meta: dict[str, Any] | None = None,
+    resume_hint: str | None = None,
+    echo=print,
 ) -> FitResult:
     """Train ``model`` on ``train_data`` and return a :class:`FitResult`.
 
@@ -112,7 +127,15 @@ def fit(
         seed: seeds Python, NumPy and torch before training (None leaves them alone).
         device: "cpu" (default), "cuda", or "auto".
         verbose: "auto" (bar on a terminal, lines otherwise), "bar", "lines", False.
-        out_dir: if given, writes metrics.jsonl and model.safetensors there.
+        out_dir: if given, writes metrics.jsonl, model.safetensors and checkpoints there.
+        resume: continue from the newest good checkpoint in ``out_dir/checkpoints``
+            (model, optimizer, schedule, callbacks, RNG states and the position in the data
+            order), so the result is bitwise what an uninterrupted run gives on CPU.
+        checkpoint_every_epochs: with ``out_dir``, save a checkpoint every N epochs (default 1;
+            None turns checkpoints off). checkpoint_every_steps: also every N steps.
+        keep_checkpoints: how many recent checkpoints to keep (default 3).
+        run_meta: JSON-able data stored in each checkpoint (``trainwise run`` stores the
+            config there to show drift on resume).
 
     Example::
 
@@ -192,8 +215,21 @@ def fit(
 
     cbs: list[Callback] = list(callbacks or [])
     run_dir = Path(out_dir) if out_dir is not None else None
+    checkpointer = None
+    if resume and run_dir is None:
+        raise ConfigError("resume=True needs out_dir= (the run directory holding the checkpoints)")
     if run_dir is not None:
         cbs.append(MetricsLog(run_dir / "metrics.jsonl"))
+        if checkpoint_every_epochs or checkpoint_every_steps or resume:
+            checkpointer = Checkpointer(
+                CheckpointManager(run_dir / "checkpoints", keep=keep_checkpoints, echo=echo),
+                every_steps=checkpoint_every_steps,
+                every_epochs=checkpoint_every_epochs,
+                meta=run_meta,
+                resume_hint=resume_hint or f"tw.fit(..., out_dir={str(run_dir)!r}, resume=True)",
+                echo=echo,
+            )
+            cbs.append(checkpointer)
     if verbose:
         cbs.append(Progress("auto" if verbose is True else verbose))
 
@@ -212,6 +248,8 @@ def fit(
         from_logits=from_logits,
         metrics=metrics,
     )
+    if resume:
+        _resume(trainer, checkpointer, echo)
     t0 = time.perf_counter()
     history = trainer.fit(train, val, epochs=epochs)
     wall = time.perf_counter() - t0
@@ -223,6 +261,7 @@ def fit(
     if trainer.stop_reason and verbose:
         print(trainer.stop_reason)
     return FitResult(
+        interrupted=trainer.interrupted,
         model=model,
         history=history,
         test_metrics=test_metrics,
@@ -230,6 +269,25 @@ def fit(
         stop_reason=trainer.stop_reason,
         run_dir=run_dir,
         wall_time=wall,
+    )
+
+
+def _resume(trainer: Trainer, checkpointer: Checkpointer, echo) -> None:
+    found = checkpointer.manager.latest_good()
+    if found is None:
+        echo(f"no checkpoint in {checkpointer.manager.root}; starting from the beginning")
+        return
+    path, model_state, state = found
+    try:
+        trainer.model.load_state_dict(model_state)
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} does not fit the model (different architecture?): {exc}"
+        ) from None
+    trainer.load_state_dict(state["trainer"])
+    echo(
+        f"resuming from {path.name}: epoch {trainer.epoch + 1}, batch {trainer.start_batch}, "
+        f"step {trainer.global_step}"
     )
 
 

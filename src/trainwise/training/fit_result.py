@@ -22,6 +22,7 @@ class FitResult:
         stop_reason: why training ended early (None if it ran all epochs).
         run_dir: where logs and weights were written (None without ``out_dir``).
         wall_time: seconds spent in training and validation.
+        interrupted: True when a signal stopped training (a checkpoint was saved first).
     """
 
     model: nn.Module
@@ -32,6 +33,7 @@ class FitResult:
     stop_reason: str | None = None
     run_dir: Path | None = None
     wall_time: float = 0.0
+    interrupted: bool = False  #: stopped by SIGINT/SIGTERM after saving a checkpoint
 
     @property
     def best_epoch(self) -> dict[str, Any] | None:

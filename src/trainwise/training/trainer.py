@@ -17,6 +17,7 @@ from torch import nn
 
 from trainwise.callbacks.callback import CallbackList
 from trainwise.training.metrics import RunningMetrics
+from trainwise.training.seeding import rng_state, set_rng_state
 
 
 class Trainer:
@@ -79,9 +80,12 @@ class Trainer:
         self.start_batch = 0  # first batch of ``epoch`` to run (non-zero when resuming mid-epoch)
         self.history: list[dict[str, Any]] = []
         self.lr_steps: list[float] = []  # LR used at every optimizer step
+        self.batches_done = 0  # batches of ``epoch`` finished (for mid-epoch checkpoints)
         self.stop_training = False
         self.stop_reason: str | None = None
+        self.interrupted = False  # set by interrupt(): leave at the end of the current step
         self.last_grad_norm: float | None = None
+        self._epoch_lr: float | None = None
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, train, val=None, epochs: int = 1) -> list[dict[str, Any]]:
@@ -95,13 +99,15 @@ class Trainer:
             fire("on_epoch_start", self, epoch)
             t0 = time.perf_counter()
             train_logs = self._train_epoch(train, epoch)
+            if self.interrupted:
+                break
             logs: dict[str, Any] = {"epoch": epoch + 1, **train_logs}
             if val is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(val).items()})
             logs["lr"] = self._epoch_lr
             logs["time"] = time.perf_counter() - t0
             self.epoch = epoch + 1
-            self.start_batch = 0
+            self.start_batch = self.batches_done = 0
             self.history.append(logs)
             fire("on_epoch_end", self, epoch, logs)
             if not math.isfinite(logs.get("loss", 0.0)) and not self.stop_training:
@@ -125,9 +131,11 @@ class Trainer:
         clip_norm, clip_value = self.grad_clip_norm, self.grad_clip_value
         device, on_cpu = self.device, self.device.type == "cpu"
         metrics = self.train_metrics
-        metrics.reset()
+        if self.start_batch == 0:  # resuming mid-epoch keeps the restored running sums
+            metrics.reset()
+            self._epoch_lr = opt.param_groups[0]["lr"]
+        self.batches_done = self.start_batch
         model.train()
-        self._epoch_lr = opt.param_groups[0]["lr"]
         lr_steps = self.lr_steps
         for xb, yb in train.epoch(epoch, self.start_batch):
             step = self.global_step
@@ -155,10 +163,58 @@ class Trainer:
             if scheduler is not None:
                 scheduler.step()
             self.global_step = step + 1
+            self.batches_done += 1
             metrics.update(loss, out, yb)
             if has_batch_end:
                 fire("on_batch_end", self, step, loss, out, yb)
+            if self.interrupted:
+                break
         return metrics.compute()
+
+    def interrupt(self, reason: str) -> None:
+        """Stop at the end of the current step, without finishing the epoch."""
+        self.interrupted = True
+        self.stop_training = True
+        self.stop_reason = reason
+
+    # -- exact resume -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue bit for bit (the model's weights travel separately)."""
+        return {
+            "epoch": self.epoch,
+            "global_step": self.global_step,
+            "start_batch": self.batches_done,
+            "epoch_lr": self._epoch_lr,
+            "history": self.history,
+            "lr_steps": self.lr_steps,
+            "train_metrics": {
+                "count": self.train_metrics.count,
+                "sums": dict(self.train_metrics.sums),
+            },
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "callbacks": self.callbacks.state_dict(),
+            "rng": rng_state(),
+            "stop_training": self.stop_training and not self.interrupted,
+            "stop_reason": None if self.interrupted else self.stop_reason,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch = state["epoch"]
+        self.global_step = state["global_step"]
+        self.start_batch = state["start_batch"]
+        self._epoch_lr = state["epoch_lr"]
+        self.history = list(state["history"])
+        self.lr_steps = list(state["lr_steps"])
+        self.train_metrics.count = state["train_metrics"]["count"]
+        self.train_metrics.sums = dict(state["train_metrics"]["sums"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.callbacks.load_state_dict(state["callbacks"])
+        set_rng_state(state["rng"])
+        self.stop_training = state.get("stop_training", False)
+        self.stop_reason = state.get("stop_reason")
 
     @torch.no_grad()
     def evaluate(self, batches) -> dict[str, float]:
