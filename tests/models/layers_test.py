@@ -4,10 +4,12 @@ from torch import nn
 
 from trainwise.errors import ModelError
 from trainwise.models.layers import (
+    CONV_TYPES,
     add_pool,
     batch_norm,
     conv,
     global_avg_pool,
+    norm_act,
     norm_layer,
     pool,
     pooled_size,
@@ -75,3 +77,19 @@ def test_add_pool_names_and_sizes():
 def test_global_avg_pool_is_the_mean():
     x = torch.arange(12.0).reshape(1, 2, 6)
     assert global_avg_pool(1)(x).flatten().tolist() == [2.5, 8.5]
+
+
+def test_norm_act_names_types_and_omissions():
+    layers = norm_act("batch", 2, 6, "gelu", "2")
+    assert [(name, type(m)) for name, m in layers] == [("norm2", nn.BatchNorm2d), ("act2", nn.GELU)]
+    assert layers[0][1].num_features == 6
+    assert [name for name, _ in norm_act("none", 1, 6, "relu")] == ["act"]
+    assert norm_act("none", 1, 6, None) == []
+    with pytest.raises(ModelError, match="model.norm: 'layer'"):
+        norm_act("layer", 1, 6, "relu")
+
+
+def test_conv_types_cover_every_torch_conv():
+    assert isinstance(conv(1, 2, 3, 3), CONV_TYPES)
+    assert isinstance(nn.ConvTranspose3d(1, 1, 1), CONV_TYPES)
+    assert not isinstance(nn.Linear(2, 2), CONV_TYPES)

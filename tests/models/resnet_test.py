@@ -1,6 +1,8 @@
+import pytest
 import torch
 from torch import nn
 
+from trainwise.errors import ModelError
 from trainwise.models.resnet import ResidualBlock, ResNet
 
 
@@ -56,3 +58,22 @@ def test_blocks_per_stage():
     assert isinstance(model.features.stage2.block1.shortcut, nn.Sequential)
     assert isinstance(model.features.stage2.block2.shortcut, nn.Identity)
     assert model(torch.randn(2, 1, 40)).shape == (2, 3)
+
+
+def test_projection_shortcut_without_norm_has_a_bias():
+    block = ResidualBlock(4, 8, dims=1, norm="none")
+    assert [n for n, _ in block.shortcut.named_children()] == ["conv"]
+    assert block.shortcut.conv.bias is not None
+
+
+def test_options_reach_both_units():
+    block = ResidualBlock(8, 8, dims=1, design="bottleneck", reduction=2, dilation=2)
+    for unit in (block.body.unit1, block.body.unit2):
+        assert unit.design == "bottleneck"
+        assert unit.reduce.out_channels == 4
+        assert unit.conv.dilation == (2,)
+
+
+def test_blocks_must_be_positive():
+    with pytest.raises(ModelError, match="model.blocks: 0 is not allowed"):
+        ResNet((1, 40), 3, blocks=0)

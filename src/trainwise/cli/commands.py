@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from trainwise.config import load_config
@@ -40,24 +41,31 @@ def _pct(key: str, value: float) -> str:
     return f"{100 * value:.2f}%" if "accuracy" in key else f"{value:.4g}"
 
 
+def _finish(summary: dict, title: str) -> int:
+    """Print the summary, or for a run stopped by a signal the message on how to resume."""
+    if summary.get("interrupted"):
+        print(summary["stop_reason"], file=sys.stderr)
+        return 130 if "SIGINT" in summary["stop_reason"] else 143
+    _print_summary(summary, title)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from trainwise.training.session import run_config
 
     cfg = load_config(DEFAULT_RECIPE, [f"seed={args.seed}", *args.overrides])
-    summary = run_config(cfg, args.out, stem="demo")
-    _print_summary(summary, "trainwise demo: default recipe on MNIST-1D")
-    return 0
+    summary = run_config(cfg, args.out, stem="demo", resume=args.resume)
+    return _finish(summary, "trainwise demo: default recipe on MNIST-1D")
 
 
 def cmd_run(args) -> int:
     from trainwise.training.session import run_config
 
-    if args.resume:
-        raise NotAvailableError("--resume is not available in this version yet")
     cfg = load_config(args.config, args.overrides)
-    summary = run_config(cfg, args.out, stem=Path(args.config).stem)
-    _print_summary(summary, f"trainwise run {args.config}")
-    return 0
+    summary = run_config(
+        cfg, args.out, stem=Path(args.config).stem, resume=args.resume, config_path=args.config
+    )
+    return _finish(summary, f"trainwise run {args.config}")
 
 
 def cmd_models(args) -> int:

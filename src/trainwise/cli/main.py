@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="train the default recipe on MNIST-1D and summarize")
     p.add_argument("--out", help="run directory (default runs/demo-<time>)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
     _add_set(p)
 
     p = sub.add_parser("run", help="train from a YAML config")

@@ -62,6 +62,14 @@ class CallbacksConfig(Section):
     reduce_lr_on_plateau: ReduceLROnPlateauConfig | None = None
 
 
+class CheckpointConfig(Section):
+    """When to save checkpoints (atomic, pickle-free; see trainwise.checkpoint)."""
+
+    every_epochs: int | None = Field(1, ge=1, description="save after every N epochs (null: off)")
+    every_steps: int | None = Field(None, ge=1, description="also save every N optimizer steps")
+    keep: int = Field(3, ge=1, description="how many recent checkpoints to keep")
+
+
 class OutputConfig(Section):
     dir: str = Field("runs", description="parent folder of run directories")
     name: str | None = Field(None, description="run directory name (default: config name + time)")
@@ -82,5 +90,6 @@ class Config(Section):
     schedule: ScheduleConfig = ScheduleConfig()
     training: TrainingConfig = TrainingConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
     doctor: bool = Field(False, description="the training doctor (arrives in a later version)")
     output: OutputConfig = OutputConfig()

@@ -1,7 +1,7 @@
 """Activation registry: config name -> ``torch.nn`` module factory.
 
-Names are matched case-insensitively, with "-" or " " read as "_" (so "Leaky-ReLU" works).
-The activations are torch's own modules with torch's defaults (``LeakyReLU`` slope 0.01,
+Names are matched as :mod:`trainwise.models.names` reads them (case-insensitive, "-" or " " as
+"_", so "Leaky-ReLU" works). The activations are torch's own modules with torch's defaults (``LeakyReLU`` slope 0.01,
 exact ``GELU``); nothing is reimplemented.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from trainwise.errors import ConfigError
+from trainwise.models.names import canonical_name
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -43,14 +43,7 @@ def canonical_activation(name: str, field: str | None = "model.activation") -> s
     >>> canonical_activation("Leaky-ReLU")
     'leaky_relu'
     """
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        prefix = f"{field}: " if field else ""
-        raise ConfigError(
-            f"{prefix}{name!r} is not a known activation; allowed: {', '.join(ACTIVATIONS)}"
-        )
-    return key
+    return canonical_name(name, ACTIVATIONS, _ALIASES, kind="activation", field=field)
 
 
 def make_activation(name: str) -> nn.Module:

@@ -32,8 +32,7 @@ from collections import OrderedDict
 from torch import nn
 
 from trainwise.errors import ModelError
-from trainwise.models.activations import make_activation
-from trainwise.models.layers import conv, norm_layer
+from trainwise.models.layers import conv, norm_act
 
 DESIGNS = ("plain", "stacked3x3", "bottleneck", "asymmetric", "separable")
 
@@ -149,15 +148,10 @@ class ConvBlock(nn.Sequential):
             )
 
         layers: list[tuple[str, nn.Module]] = []
-        single = len(convs) == 1
         for i, (name, layer) in enumerate(convs):
-            suffix = "" if single else str(i + 1)
-            layers.append((name, layer))
-            norm_mod = norm_layer(norm, dims, layer.out_channels)
-            if norm_mod is not None:
-                layers.append((f"norm{suffix}", norm_mod))
-            if last_act or i < len(convs) - 1:
-                layers.append((f"act{suffix}", make_activation(activation)))
+            suffix = "" if len(convs) == 1 else str(i + 1)
+            act = activation if last_act or i < len(convs) - 1 else None
+            layers += [(name, layer), *norm_act(norm, dims, layer.out_channels, act, suffix)]
         super().__init__(OrderedDict(layers))
         self.in_channels = in_channels
         self.out_channels = out_channels

@@ -18,17 +18,14 @@ classic 5x5 branch becomes two 3x3), ``separable`` makes them depthwise separabl
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from trainwise.errors import ModelError
-from trainwise.models.cnn import per_block
 from trainwise.models.conv_block import ConvBlock
-from trainwise.models.head import Head
-from trainwise.models.input_shape import conv_input
-from trainwise.models.layers import add_pool
+from trainwise.models.conv_net import ConvNet
 
 
 def branch_design(design: str, kernel_size: int) -> str:
@@ -111,62 +108,21 @@ class InceptionBlock(nn.Module):
         return torch.cat([branch(x) for branch in branches], dim=1)
 
 
-class InceptionNet(nn.Module):
+class InceptionNet(ConvNet):
     """One :class:`InceptionBlock` per entry of ``channels`` (``block1``, ...), 2x pooling
     after every ``pool_every``-th block, then the head; raw outputs of shape (N, output_dim).
 
-    Defaults: ``channels=(16, 32, 32)``, ``kernel_size=3``, ``design="plain"``,
-    ``dilation=1`` (int or one per block), ``pool="max"``, ``pool_every=1``, ``head="gap"``,
-    ``activation="relu"``, ``norm="batch"``, ``dropout=0.0``.
+    Options and defaults as :class:`ConvNet` (``channels=(16, 32, 32)``, ``kernel_size=3``,
+    ``design="plain"``, ``dilation=1``, ``pool="max"``, ``pool_every=1``, ``head="gap"``,
+    ``activation="relu"``, ``norm="batch"``, ``dropout=0.0``).
 
     >>> import torch
     >>> InceptionNet((1, 40), 10, channels=(16, 32))(torch.zeros(2, 1, 40)).shape
     torch.Size([2, 10])
     """
 
-    def __init__(
-        self,
-        input_shape: Sequence[int],
-        output_dim: int,
-        *,
-        channels: Sequence[int] = (16, 32, 32),
-        kernel_size: int = 3,
-        design: str = "plain",
-        dilation: int | Sequence[int] = 1,
-        pool: str = "max",
-        pool_every: int = 1,
-        head: str = "gap",
-        activation: str = "relu",
-        norm: str = "batch",
-        dropout: float = 0.0,
-    ):
-        super().__init__()
-        in_channels, spatial = conv_input(input_shape, "inception")
-        self.input_shape = (in_channels, *spatial)
-        self.output_dim = output_dim
-        dims = len(spatial)
-        dilations = per_block(dilation, len(channels), "model.dilation")
-        layers: list[tuple[str, nn.Module]] = []
-        c_in = in_channels
-        for i, (c_out, dil) in enumerate(zip(channels, dilations), start=1):
-            block = InceptionBlock(
-                c_in,
-                c_out,
-                dims=dims,
-                kernel_size=kernel_size,
-                design=design,
-                dilation=dil,
-                activation=activation,
-                norm=norm,
-            )
-            layers.append((f"block{i}", block))
-            if i % pool_every == 0:
-                spatial = add_pool(layers, pool, dims=dims, index=i, spatial=spatial)
-            c_in = c_out
-        self.features = nn.Sequential(OrderedDict(layers))
-        self.head = Head(
-            head, channels=c_in, spatial=spatial, output_dim=output_dim, dropout=dropout
-        )
+    model_name = "inception"
+    stage_name = "block"
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x))
+    def make_stage(self, in_channels: int, out_channels: int, **unit: Any) -> nn.Module:
+        return InceptionBlock(in_channels, out_channels, **unit)

@@ -33,6 +33,8 @@ import torch
 from torch import nn
 
 from trainwise.errors import ConfigError
+from trainwise.models.layers import CONV_TYPES
+from trainwise.models.names import canonical_name
 
 INITIALIZERS = (
     "default",
@@ -61,15 +63,7 @@ _ALIASES = {
 }
 
 # The layers whose weights an initializer touches: all Linear and (transposed) convolutions.
-_WEIGHTED = (
-    nn.Linear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+_WEIGHTED = (nn.Linear, *CONV_TYPES)
 
 
 def init_names() -> list[str]:
@@ -89,16 +83,9 @@ def canonical_init(name: str, field: str | None = "model.init") -> str:
     >>> canonical_init("Kaiming_Normal")
     'he_normal'
     """
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-    key = _ALIASES.get(key, key)
-    if key not in INITIALIZERS:
-        prefix = f"{field}: " if field else ""
-        allowed = ", ".join(INITIALIZERS)
-        raise ConfigError(
-            f"{prefix}{name!r} is not a known initializer; allowed: {allowed} "
-            f"(aliases: {', '.join(_ALIASES)})"
-        )
-    return key
+    return canonical_name(
+        name, INITIALIZERS, _ALIASES, kind="initializer", field=field, list_aliases=True
+    )
 
 
 def init_weight_(weight: torch.Tensor, name: str, std: float = 0.1, value: float = 0.0) -> None:

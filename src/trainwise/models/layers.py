@@ -1,4 +1,5 @@
-"""Small factories for the N-d layers every model shares: convolution, batch norm, pooling.
+"""Small factories for the N-d layers every model shares: convolution, batch norm, pooling, and
+the norm + activation that follow every weighted layer.
 
 The models work in 1-D and 2-D; these pick ``Conv1d``/``Conv2d`` (and friends) from ``dims``
 so the block code is written once. All convolutions here keep the spatial size ("same"
@@ -13,12 +14,23 @@ import math
 from torch import nn
 
 from trainwise.errors import ModelError
+from trainwise.models.activations import make_activation
 
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d}
 _BATCH_NORM = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}
 _MAX_POOL = {1: nn.MaxPool1d, 2: nn.MaxPool2d}
 _AVG_POOL = {1: nn.AvgPool1d, 2: nn.AvgPool2d}
 _GLOBAL_AVG_POOL = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}
+
+# Every torch convolution class (1-3 d, plain and transposed): the layers with a conv kernel.
+CONV_TYPES = (
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.ConvTranspose1d,
+    nn.ConvTranspose2d,
+    nn.ConvTranspose3d,
+)
 
 POOLS = ("max", "avg", "none")
 NORMS = ("none", "batch")
@@ -81,6 +93,25 @@ def norm_layer(kind: str, dims: int, channels: int) -> nn.Module | None:
     if kind == "batch":
         return batch_norm(dims, channels)
     raise ModelError(f"model.norm: {kind!r} is not a known norm; allowed: {', '.join(NORMS)}")
+
+
+def norm_act(
+    norm: str, dims: int, channels: int, activation: str | None, suffix: str = ""
+) -> list[tuple[str, nn.Module]]:
+    """The named layers that follow a conv or Linear layer with ``channels`` outputs:
+    ``norm{suffix}`` (see :func:`norm_layer`; none for "none") then ``act{suffix}`` (none when
+    ``activation`` is None, e.g. before a residual sum). Default ``suffix=""``.
+
+    >>> [name for name, _ in norm_act("batch", 1, 8, "relu", "2")]
+    ['norm2', 'act2']
+    """
+    layers: list[tuple[str, nn.Module]] = []
+    norm_mod = norm_layer(norm, dims, channels)
+    if norm_mod is not None:
+        layers.append((f"norm{suffix}", norm_mod))
+    if activation is not None:
+        layers.append((f"act{suffix}", make_activation(activation)))
+    return layers
 
 
 def pool(kind: str, dims: int) -> nn.Module | None:

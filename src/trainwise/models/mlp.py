@@ -14,9 +14,8 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
-from trainwise.models.activations import make_activation
 from trainwise.models.input_shape import normalize_shape
-from trainwise.models.layers import norm_layer
+from trainwise.models.layers import norm_act
 
 
 class MLP(nn.Module):
@@ -48,11 +47,9 @@ class MLP(nn.Module):
         layers: list[tuple[str, nn.Module]] = [("flatten", nn.Flatten())]
         width = math.prod(self.input_shape)
         for i, out in enumerate(hidden, start=1):
-            norm_mod = norm_layer(norm, 1, out)
-            layers.append((f"dense{i}", nn.Linear(width, out, bias=norm_mod is None)))
-            if norm_mod is not None:
-                layers.append((f"norm{i}", norm_mod))
-            layers.append((f"act{i}", make_activation(activation)))
+            # No bias under BatchNorm: its shift makes one redundant.
+            layers.append((f"dense{i}", nn.Linear(width, out, bias=norm == "none")))
+            layers += norm_act(norm, 1, out, activation, str(i))
             if dropout > 0:
                 layers.append((f"dropout{i}", nn.Dropout(dropout)))
             width = out

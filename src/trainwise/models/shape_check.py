@@ -17,16 +17,9 @@ from torch import nn
 
 from trainwise.errors import ModelError, TrainwiseError
 from trainwise.models.input_shape import normalize_shape
+from trainwise.models.layers import CONV_TYPES
 from trainwise.models.modes import dummy_batch, evaluating
 
-_CONVS = (
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
 _AXES = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 _BATCH_NORMS = {
     nn.BatchNorm1d: "(N, C) or (N, C, L)",
@@ -61,7 +54,7 @@ def expectation(module: nn.Module) -> str | None:
     """
     if isinstance(module, nn.Linear):
         return f"expects inputs whose last axis has {module.in_features} features"
-    if isinstance(module, _CONVS):
+    if isinstance(module, CONV_TYPES):
         d = len(module.kernel_size)
         return f"expects {d + 2}-D input {_AXES[d]} with {_channels(module.in_channels)}"
     for cls, axes in _BATCH_NORMS.items():
@@ -73,7 +66,7 @@ def expectation(module: nn.Module) -> str | None:
 
 
 def _hint(module: nn.Module, got: tuple[int, ...] | None, data_shape: tuple[int, ...]) -> str:
-    if isinstance(module, _CONVS) and got is not None:
+    if isinstance(module, CONV_TYPES) and got is not None:
         d = len(module.kernel_size)
         if len(got) == d + 1 and len(data_shape) == d:
             wanted = ", ".join(map(str, (module.in_channels, *data_shape)))

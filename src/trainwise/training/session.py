@@ -13,10 +13,13 @@ from typing import Any
 
 from trainwise.callbacks.early_stopping import EarlyStopping
 from trainwise.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from trainwise.checkpoint.drift import check_drift
+from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.config.schema import Config
 from trainwise.data.augment import build_augmenter
 from trainwise.data.balanced_sampler import BalancedSampler
 from trainwise.data.load import load_data
+from trainwise.errors import CheckpointError
 from trainwise.models.build import build_model
 from trainwise.models.summary import model_summary
 from trainwise.training.fit import fit
@@ -35,8 +38,42 @@ def build_callbacks(cfg: Config) -> list:
     return cbs
 
 
+def resolve_run_dir(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
+    """The run directory: ``out_dir``; or on resume the newest ``output.dir/<stem>-*``; or a
+    new ``output.dir/<stem>-<time>``. A new run never writes into a directory that already
+    holds checkpoints (that would mix two runs)."""
+    if out_dir is not None:
+        run_dir = Path(out_dir)
+    elif cfg.output.name is not None:
+        run_dir = Path(cfg.output.dir) / cfg.output.name
+    elif resume:
+        found = sorted(Path(cfg.output.dir).glob(f"{stem}-*"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise CheckpointError(
+                f"--resume: no run of {stem!r} in {cfg.output.dir!r}; give the run directory "
+                "with --out DIR"
+            )
+        run_dir = found[-1]
+    else:
+        return make_run_dir(cfg.output.dir, None, stem)
+    ckpts = run_dir / "checkpoints"
+    if resume and not ckpts.is_dir():
+        raise CheckpointError(f"--resume: {str(run_dir)!r} has no checkpoints to resume from")
+    if not resume and ckpts.is_dir() and any(ckpts.iterdir()):
+        raise CheckpointError(
+            f"{str(run_dir)!r} already holds checkpoints of a run; add --resume to continue it, "
+            "or choose another --out"
+        )
+    return make_run_dir(run_dir.parent, run_dir.name)
+
+
 def run_config(
-    cfg: Config, out_dir: str | Path | None = None, stem: str = "run", echo=print
+    cfg: Config,
+    out_dir: str | Path | None = None,
+    stem: str = "run",
+    echo=print,
+    resume: bool = False,
+    config_path: str | None = None,
 ) -> dict[str, Any]:
     """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
     summary.json into the run directory; return the summary.
@@ -47,10 +84,12 @@ def run_config(
         summary = run_config(load_config("examples/circles.yaml"), "runs/circles")
     """
     t_start = time.perf_counter()
-    if out_dir is not None:
-        run_dir = make_run_dir(Path(out_dir).parent, Path(out_dir).name)
-    else:
-        run_dir = make_run_dir(cfg.output.dir, cfg.output.name, stem)
+    run_dir = resolve_run_dir(cfg, out_dir, stem, resume)
+    config_dict = cfg.model_dump(mode="json")
+    if resume:
+        found = CheckpointManager(run_dir / "checkpoints", echo=echo).latest_good()
+        if found is not None:
+            check_drift(found[2].get("meta", {}).get("config", {}), config_dict, echo=echo)
     write_config(run_dir / "config.yaml", cfg)
     seed_everything(cfg.seed)
     bundle = load_data(cfg.data, seed=cfg.seed)
@@ -86,7 +125,16 @@ def run_config(
         device=cfg.training.device,
         verbose=progress,
         out_dir=run_dir,
+        resume=resume,
+        checkpoint_every_epochs=cfg.checkpoint.every_epochs,
+        checkpoint_every_steps=cfg.checkpoint.every_steps,
+        keep_checkpoints=cfg.checkpoint.keep,
+        run_meta={"config": config_dict},
+        resume_hint=f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}",
+        echo=echo,
     )
+    if result.interrupted:
+        return {"run_dir": str(run_dir), "interrupted": True, "stop_reason": result.stop_reason}
     best = result.best_epoch or {}
     summary = {
         "run_dir": str(run_dir),
