@@ -64,7 +64,11 @@ def test_sigkill_at_random_steps_then_resume_is_bitwise_equal(tmp_path):
     subprocess.run(_cmd(cfg, ref, False), check=True, env=_env(), capture_output=True, timeout=300)
 
     out = tmp_path / "killed"
+    # 160 optimizer steps in all (320 training samples / 16 x 8 epochs). Each kill waits for a
+    # target step, spaced so that a kill can never overshoot the end of the run, then a random
+    # few milliseconds so it lands anywhere inside a step (forward, backward, a save).
     rng = random.Random(1234)
+    targets = [start + rng.randrange(0, 10) for start in (10, 35, 60, 85, 110)]
     kills, crash_in_save_done, resume, rounds = 0, False, False, 0
     while True:
         rounds += 1
@@ -81,21 +85,21 @@ def test_sigkill_at_random_steps_then_resume_is_bitwise_equal(tmp_path):
             assert any(p.name.startswith(".staging-") for p in (out / "checkpoints").iterdir())
             crash_in_save_done, resume = True, True
             continue
-        before = _steps_saved(out)
         proc = subprocess.Popen(
             _cmd(cfg, out, resume), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         if kills < 5:
             deadline = time.time() + 120
-            while _steps_saved(out) <= before and proc.poll() is None and time.time() < deadline:
-                time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 0.4))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                kills += 1
-                resume = True
-                continue
+            while _steps_saved(out) < targets[kills] and proc.poll() is None:
+                assert time.time() < deadline, "training made no progress"
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0.0, 0.02))
+            assert proc.poll() is None, f"run ended before kill {kills + 1} (step {targets[kills]})"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            resume = True
+            continue
         assert proc.wait(timeout=300) == 0
         break
 

@@ -253,10 +253,13 @@ def fit(
     t0 = time.perf_counter()
     history = trainer.fit(train, val, epochs=epochs)
     wall = time.perf_counter() - t0
+    done = not trainer.interrupted  # an interrupted run has a checkpoint, not final weights
     test_metrics = (
-        {f"test_{k}": v for k, v in trainer.evaluate(test).items()} if test is not None else {}
+        {f"test_{k}": v for k, v in trainer.evaluate(test).items()}
+        if test is not None and done
+        else {}
     )
-    if run_dir is not None:
+    if run_dir is not None and done:
         save_weights(model, run_dir / "model.safetensors")
     if trainer.stop_reason and verbose:
         print(trainer.stop_reason)
