@@ -30,6 +30,11 @@ _LAZY = {
     "FitResult": ("trainwise.training.fit_result", "FitResult"),
     "callbacks": ("trainwise.callbacks", None),
     "load_config": ("trainwise.config", "load_config"),
+    "cross_validate": ("trainwise.experiments.cross_validate", "cross_validate"),
+    "CVResult": ("trainwise.experiments.cross_validate", "CVResult"),
+    "Ensemble": ("trainwise.experiments.ensemble", "Ensemble"),
+    "lr_find": ("trainwise.training.lr_finder", "lr_find"),
+    "LRFindResult": ("trainwise.training.lr_finder", "LRFindResult"),
 }
 
 
@@ -47,6 +52,8 @@ __all__ = [
     "ArgumentTypeError",
     "CheckpointError",
     "ConfigError",
+    "CVResult",
+    "Ensemble",
     "DataError",
     "FitResult",
     "ModelError",
@@ -54,6 +61,9 @@ __all__ = [
     "TrainwiseError",
     "__version__",
     "callbacks",
+    "cross_validate",
     "fit",
     "load_config",
+    "LRFindResult",
+    "lr_find",
 ]

@@ -55,7 +55,8 @@ def test_run_circles_writes_the_run_directory(tmp_path):
         (["run", "examples/circles.yaml", "--set", "model.name=transformer"], "model.name"),
         (["run"], "the following arguments are required: config"),
         (["frobnicate"], "invalid choice"),
-        (["doctor", "examples/circles.yaml"], "not available"),
+        (["compare", "examples/circles.yaml"], "not available"),
+        (["doctor", "examples/circles.yaml", "--set", "doctor.x=1"], "doctor"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_no_traceback(args, needle, capsys):

@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import trainwise as tw
-from trainwise.errors import ArgumentTypeError, ConfigError, DataError, NotAvailableError
+from trainwise.errors import ArgumentTypeError, ConfigError, DataError
 
 
 def _data(n=64, seed=0):
@@ -108,10 +108,14 @@ def test_test_data_and_early_stopping_callback():
     assert len(r.history) < 50 and "did not improve" in r.stop_reason
 
 
-def test_doctor_true_says_it_is_not_available():
+def test_doctor_is_on_by_default_and_can_be_turned_off():
     x, y = _data()
-    with pytest.raises(NotAvailableError, match="not available"):
-        tw.fit(_model(), (x, y), doctor=True)
+    on = tw.fit(_model(), (x, y), epochs=2, verbose=False)
+    assert on.doctor is not None and isinstance(on.findings, list)
+    off = tw.fit(_model(), (x, y), epochs=2, verbose=False, doctor=False)
+    assert off.doctor is None and off.findings == []
+    with pytest.raises(tw.ArgumentTypeError, match="probe_every"):
+        tw.fit(_model(), (x, y), epochs=1, verbose=False, doctor={"probe_evry": 5})
 
 
 @pytest.mark.parametrize(

@@ -66,11 +66,14 @@ class Progress(Callback):
             self._task, completed=trainer.epoch * len(trainer.train_batches) + trainer.start_batch
         )
         self._pending = 0
+        self._seen = trainer.start_batch
 
     def on_batch_end(self, trainer, step, loss, output, target):
         if self._progress is None:
             return
-        self._pending += 1
+        # batches, not steps: with gradient accumulation one step covers several batches
+        self._pending += trainer.batches_done - self._seen
+        self._seen = trainer.batches_done
         if self._pending >= self.every:
             self._progress.advance(self._task, self._pending)
             self._pending = 0
@@ -83,7 +86,7 @@ class Progress(Callback):
                 epoch=f"{epoch + 1}/{trainer.epochs}",
                 info=format_logs(logs),
             )
-            self._pending = 0
+            self._pending = self._seen = 0
         elif self.mode == "lines":
             print(
                 f"epoch {epoch + 1}/{trainer.epochs}  {format_logs(logs)}  ({logs['time']:.2f}s)",

@@ -10,7 +10,12 @@ from typing import Any
 
 import torch
 
-from trainwise.checkpoint.store import STAGING_PREFIX, read_checkpoint, write_checkpoint
+from trainwise.checkpoint.store import (
+    STAGING_PREFIX,
+    read_checkpoint,
+    verify_checkpoint,
+    write_checkpoint,
+)
 from trainwise.errors import CheckpointError
 
 _NAME = re.compile(r"^step-(\d{9})$")
@@ -60,10 +65,16 @@ class CheckpointManager:
     def save(
         self, step: int, model_state: dict[str, torch.Tensor], state: dict[str, Any]
     ) -> Path | None:
-        """Save (unless this step already has a checkpoint) and prune old ones."""
+        """Save (unless this step already has a good checkpoint) and prune old ones. A damaged
+        checkpoint at this step (skipped on resume) is replaced, so it cannot stay the newest."""
         target = self.path_for(step)
         if target.exists():
-            return None
+            try:
+                verify_checkpoint(target)
+                return None
+            except CheckpointError:
+                self.echo(f"replacing damaged checkpoint {target.name}")
+                shutil.rmtree(target)
         write_checkpoint(target, model_state, state)
         for old in self.checkpoints()[: -self.keep]:
             shutil.rmtree(old, ignore_errors=True)

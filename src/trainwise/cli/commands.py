@@ -33,6 +33,16 @@ def _print_summary(summary: dict, title: str) -> None:
     table.add_row("parameters", f"{summary['params']:,}")
     if summary.get("stop_reason"):
         table.add_row("stopped", summary["stop_reason"])
+    if "findings" in summary:
+        found = summary["findings"]
+        codes = ", ".join(f"{f['code']} ({f['severity']})" for f in found[:4])
+        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+        table.add_row(
+            "doctor",
+            f"{len(found)} finding(s): {codes}{more}; see findings.json"
+            if found
+            else "no problems found",
+        )
     table.add_row("run directory", summary["run_dir"])
     Console().print(table)
 
@@ -62,10 +72,30 @@ def cmd_run(args) -> int:
     from trainwise.training.session import run_config
 
     cfg = load_config(args.config, args.overrides)
+    if getattr(args, "folds", None) is not None:
+        return _run_folds(cfg, args)
     summary = run_config(
         cfg, args.out, stem=Path(args.config).stem, resume=args.resume, config_path=args.config
     )
     return _finish(summary, f"trainwise run {args.config}")
+
+
+def _run_folds(cfg, args) -> int:
+    """``trainwise run CONFIG --folds K``: one run per fold, cv.json, a mean ± std table."""
+    from trainwise.experiments.cross_validate_config import cv_report, run_cross_validation
+
+    result = run_cross_validation(
+        cfg,
+        args.folds,
+        args.out,
+        stem=Path(args.config).stem,
+        resume=args.resume,
+        config_path=args.config,
+    )
+    if result.get("interrupted"):
+        return _finish(result, "")
+    print(cv_report(result))
+    return 0
 
 
 def cmd_models(args) -> int:
@@ -80,6 +110,53 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    """``trainwise eval RUN_DIR [--watch]``: evaluate checkpoints into RUN_DIR/eval/."""
+    from trainwise.experiments.eval_watcher import EvalWatcher
+
+    watcher = EvalWatcher(args.run_dir, monitor=args.monitor)
+    try:
+        if args.watch:
+            print(f"watching {args.run_dir} (every {args.interval:g} s) ...")
+            # a timeout is not a failure: the watcher did its work until told to stop
+            watcher.watch(interval=args.interval, timeout=args.timeout)
+        else:
+            watcher.evaluator  # noqa: B018 - fails early, with exit 2, without a config.yaml
+            watcher.poll()
+        records = watcher.records()
+    finally:
+        watcher.close()
+    n = sum(1 for r in records if "missed" not in r and "error" not in r)
+    print(f"{n} evaluation(s) in {watcher.log_path}")
+    if watcher.best_json.is_file():
+        import json
+
+        best = json.loads(watcher.best_json.read_text())
+        print(
+            f"best by {best['monitor']}: {best['checkpoint']} ({best['weights']} weights) "
+            f"{best['value']:.4g} -> {watcher.best_path}"
+        )
+    return 0
+
+
+def cmd_lr_find(args) -> int:
+    """``trainwise lr-find CONFIG``: LR range test; writes lr_find.json and lr_find.png."""
+    from trainwise.training.lr_finder import format_result, lr_find_config
+
+    cfg = load_config(args.config, args.overrides)
+    result, out = lr_find_config(
+        cfg,
+        args.out,
+        stem=Path(args.config).stem,
+        start_lr=args.start,
+        end_lr=args.end,
+        num_steps=args.steps,
+    )
+    print(format_result(result))
+    print(f"results: {out / 'lr_find.json'}")
+    return 0
+
+
 def _not_yet(name: str):
     def handler(args) -> int:
         raise NotAvailableError(f"'trainwise {name}' is not available in this version yet")
@@ -87,8 +164,56 @@ def _not_yet(name: str):
     return handler
 
 
-cmd_doctor = _not_yet("doctor")
+def cmd_doctor(args) -> int:
+    """Preflight + a monitored run; the findings as a table, or as JSON with ``--json``."""
+    import json
+
+    from trainwise.doctor.diagnose import diagnose
+
+    overrides = list(args.overrides)
+    if args.json:
+        overrides.append("training.progress=off")  # stdout carries the JSON only
+    cfg = load_config(args.config, overrides)
+    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    report = diagnose(cfg, args.out, stem=Path(args.config).stem + "-doctor", echo=log)
+    if args.json:
+        print(json.dumps(report["findings"], indent=1))
+        return 0
+    _print_findings(report)
+    return 0
+
+
+def _print_findings(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    found = report["findings"]
+    console = Console()
+    if not report["trained"]:
+        console.print("[bold]The data cannot be trained on as it is; training was not started.")
+    if not found:
+        console.print(f"doctor: no problems found. Run directory: {report['run_dir']}")
+        return
+    table = Table(title=f"trainwise doctor: {len(found)} finding(s)", show_lines=True)
+    for col in ("severity", "code", "where / when", "what", "fix"):
+        table.add_column(col, overflow="fold")
+    for f in found:
+        when = ", ".join(
+            x
+            for x in (
+                f.get("where") or "",
+                f"epoch {f['epoch'] + 1}" if f.get("epoch") is not None else "",
+                f"step {f['step']}" if f.get("step") is not None else "",
+            )
+            if x
+        )
+        fix = f["fix"]["text"]
+        if f["fix"]["overrides"]:
+            fix += "\n" + " ".join(f"--set {k}={v}" for k, v in f["fix"]["overrides"].items())
+        table.add_row(f["severity"], f["code"], when or "data", f["message"], fix)
+    console.print(table)
+    console.print(f"findings.json and the run are in {report['run_dir']}")
+
+
 cmd_compare = _not_yet("compare")
-cmd_lr_find = _not_yet("lr-find")
-cmd_eval = _not_yet("eval")
 cmd_report = _not_yet("report")

@@ -55,16 +55,47 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p)
     p.add_argument("--out", help="run directory (default output.dir/<config name>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    p.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="k-fold cross-validation (stratified for classification): one run per fold, "
+        "cv.json with mean ± std",
+    )
+
+    p = sub.add_parser("eval", help="evaluate a run's checkpoints on its val and test splits")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory of 'trainwise run'")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep polling for new checkpoints until the run finishes (summary.json)",
+    )
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between polls (2)")
+    p.add_argument("--timeout", type=float, help="stop watching after this many seconds")
+    p.add_argument(
+        "--monitor", default="val_loss", help="metric that picks eval/best.safetensors (val_loss)"
+    )
+
+    p = sub.add_parser("lr-find", help="LR range test: sweep the LR, plot, suggest an LR")
+    p.add_argument("config", help="YAML config file (see examples/)")
+    _add_set(p)
+    p.add_argument("--out", help="output directory (default output.dir/lr-find-<name>-<time>)")
+    p.add_argument("--start", type=float, default=1e-7, help="first LR of the sweep (1e-7)")
+    p.add_argument("--end", type=float, default=10.0, help="last LR of the sweep (10)")
+    p.add_argument("--steps", type=int, default=100, help="mini-batches in the sweep (100)")
 
     p = sub.add_parser("models", help="show a config's model: layers, shapes, parameter counts")
     p.add_argument("config", nargs="?", help="YAML config (default: the default recipe)")
     _add_set(p)
 
+    p = sub.add_parser("doctor", help="preflight checks and a monitored run; prints findings")
+    p.add_argument("config", help="YAML config file (see examples/)")
+    _add_set(p)
+    p.add_argument("--out", help="run directory (default output.dir/<config name>-doctor-<time>)")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON on stdout")
+
     for name, text in (
-        ("doctor", "preflight checks and a monitored run"),
         ("compare", "compare variants over seeds or folds"),
-        ("lr-find", "LR range test"),
-        ("eval", "evaluate a run's checkpoints"),
         ("report", "(re)build a run's HTML report"),
     ):
         p = sub.add_parser(name, help=f"{text} (not available yet)")

@@ -26,6 +26,14 @@ class TrainingConfig(Section):
     batch_size: int = Field(128, ge=1, description="samples per optimizer step")
     grad_clip_norm: float | None = Field(None, gt=0, description="clip the global gradient norm")
     grad_clip_value: float | None = Field(None, gt=0, description="clip each gradient value")
+    precision: Literal["fp32", "bf16", "fp16", "auto"] = Field(
+        "fp32",
+        description="fp32; bf16 autocast (CPU); fp16 autocast + loss scaling (CUDA); auto: "
+        "bf16/fp16 on CUDA, fp32 on CPU",
+    )
+    accumulate_steps: int = Field(
+        1, ge=1, description="batches per optimizer step (effective batch = batch_size * this)"
+    )
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     progress: Literal["auto", "bar", "lines", "off"] = "auto"
 
@@ -55,11 +63,46 @@ class ReduceLROnPlateauConfig(Section):
     min_delta: float = Field(1e-4, ge=0)
 
 
+class TensorBoardConfig(Section):
+    """TensorBoard event files (see trainwise.callbacks.tensorboard)."""
+
+    dir: str | None = Field(None, description="log directory (default: <run dir>/tensorboard)")
+    log_every_steps: int | None = Field(1, ge=1, description="step loss and LR (null: off)")
+    histogram_every_epochs: int | None = Field(
+        1, ge=1, description="weight and gradient histograms (null: off)"
+    )
+    graph: bool = Field(True, description="trace the model graph once")
+
+
+class EMAConfig(Section):
+    """Exponential moving average of the weights (see trainwise.callbacks.ema)."""
+
+    decay: float = Field(0.999, ge=0, le=1, description="long-run decay of the average")
+    warmup: bool = Field(True, description="TensorFlow's min(decay, (1 + t) / (10 + t))")
+    use_for_final: bool = Field(False, description="the final model gets the EMA weights")
+    evaluate: bool = Field(True, description="also report ema_val_* metrics every epoch")
+
+
+class ModelCheckpointConfig(Section):
+    """Best-model weight files (see trainwise.callbacks.model_checkpoint)."""
+
+    dirpath: str | None = Field(None, description="where to write (default: <run dir>/best)")
+    monitor: str = "val_loss"
+    mode: Literal["min", "max", "auto"] = "auto"
+    min_delta: float = Field(0.0, ge=0)
+    save_best_only: bool = Field(True, description="save only epochs that enter the top-k")
+    every_n_epochs: int = Field(1, ge=1, description="look at the metric every N epochs")
+    save_top_k: int | None = Field(1, ge=1, description="files kept, best first (null: all)")
+
+
 class CallbacksConfig(Section):
     """Optional tricks switched on from YAML (each is off when absent or null)."""
 
     early_stopping: EarlyStoppingConfig | None = None
     reduce_lr_on_plateau: ReduceLROnPlateauConfig | None = None
+    tensorboard: TensorBoardConfig | None = None
+    ema: EMAConfig | None = None
+    model_checkpoint: ModelCheckpointConfig | None = None
 
 
 class CheckpointConfig(Section):
@@ -91,5 +134,8 @@ class Config(Section):
     training: TrainingConfig = TrainingConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
-    doctor: bool = Field(False, description="the training doctor (arrives in a later version)")
+    doctor: bool = Field(
+        True,
+        description="the training doctor: preflight checks, live probes, curve rules (false: off)",
+    )
     output: OutputConfig = OutputConfig()

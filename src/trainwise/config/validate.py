@@ -72,7 +72,7 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> list
             hint = (
                 f"; did you mean {'.'.join(map(str, loc[:-1] + (close[0],)))!r}?" if close else ""
             )
-            msg = f"{where}: unknown key{hint} Valid keys here: {', '.join(valid)}"
+            msg = f"{where}: unknown key{hint or '.'} Valid keys here: {', '.join(valid)}"
         else:
             text = err.get("msg", "invalid value")
             text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -82,6 +82,8 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> list
                 if kind != "missing"
                 else f"{where}: required but missing"
             )
+            if text.startswith(f"{where}: "):  # the validator already named field and value
+                msg = text
         if msg not in seen:  # a union reports one error per member; keep the first
             seen.add(msg)
             messages.append(msg)

@@ -34,9 +34,18 @@ class StrictSafeLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            # deep: a list/dict key is built in full, so the message can show it
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                # `{[1]: 2}` or `? [a]` is valid YAML but no config field is named by a list
+                raise ConfigError(
+                    f"key {key!r} at line {line} is a {type(key).__name__}; allowed: plain keys "
+                    "such as lr or optimizer"
+                ) from None
             if key in seen:
-                line = key_node.start_mark.line + 1
                 first = seen[key]
                 raise ConfigError(
                     f"duplicate key {key!r} at line {line} (first defined at line {first}); "

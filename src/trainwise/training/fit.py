@@ -7,6 +7,7 @@ value gets the same message (``optimizer.lr: -0.1 is not allowed: ...``) either 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ from trainwise.errors import (
     CheckpointError,
     ConfigError,
     DataError,
-    NotAvailableError,
 )
 from trainwise.losses.build import build_loss, loss_input, loss_task
 from trainwise.losses.config import LossConfig
@@ -36,9 +36,16 @@ from trainwise.optim.regularization import RegularizationConfig, WeightPenalty
 from trainwise.schedules.build import build_scheduler
 from trainwise.schedules.config import ScheduleConfig
 from trainwise.training.fit_result import FitResult
-from trainwise.training.inputs import as_batches, first_batch, is_xy, split_last
+from trainwise.training.inputs import (
+    as_batches,
+    check_fit_options,
+    first_batch,
+    is_xy,
+    split_last,
+)
 from trainwise.training.model_io import save_weights
-from trainwise.training.preflight import check_targets_fit_output
+from trainwise.training.preflight import check_class_weight, check_targets_fit_output
+from trainwise.training.run_dir import make_run_dir
 from trainwise.training.seeding import seed_everything
 from trainwise.training.trainer import Trainer
 
@@ -84,7 +91,9 @@ def fit(
     class_weight=None,
     grad_clip_norm: float | None = None,
     grad_clip_value: float | None = None,
-    doctor: bool = False,
+    precision: str = "fp32",
+    accumulate_steps: int = 1,
+    doctor: bool | dict = True,
     seed: int | None = 0,
     device: str = "cpu",
     verbose: str | bool = "auto",
@@ -104,7 +113,8 @@ def fit(
         train_data: an ``(x, y)`` pair of tensors or arrays, a ``Dataset`` or a ``DataLoader``.
         val_data: validation data in the same forms (default None).
         validation_split: instead of ``val_data``, hold out the last fraction of
-            ``train_data``, unshuffled, as Keras does (default None).
+            ``train_data``, unshuffled, as Keras does: a number in (0, 1); None (the
+            default) for no split (0 is refused rather than guessed at).
         test_data: evaluated once after training into ``result.test_metrics``.
         loss: a name ("cross_entropy", "mse", Keras spellings such as
             "sparse_categorical_crossentropy"), a dict of LossConfig fields, or a module.
@@ -122,11 +132,23 @@ def fit(
         sampler: object with ``epoch_indices(epoch)`` and ``len()`` choosing each epoch's samples
             (e.g. a balanced sampler); replaces shuffling.
         class_weight: per-class loss weights (tensor or list) for cross-entropy losses.
-        grad_clip_norm / grad_clip_value: gradient clipping (default off).
-        doctor: the training doctor (not available in this version: True raises).
+        grad_clip_norm / grad_clip_value: gradient clipping (default off); with norm
+            clipping the pre-clip norm is logged as ``grad_norm`` / ``grad_norm_max``.
+        precision: "fp32" (default), "bf16" (autocast; the CPU choice), "fp16" (autocast plus
+            loss scaling; the CUDA choice) or "auto" (bf16/fp16 on CUDA, fp32 on CPU).
+        accumulate_steps: batches whose gradients are summed before each optimizer step
+            (default 1); the effective batch is ``batch_size * accumulate_steps``, which is also
+            what linear LR scaling and the schedule's steps per epoch use.
+        doctor: the training doctor (default True): preflight checks of the data, probes
+            during training and curve rules per epoch; findings are printed as they appear
+            (when ``verbose``), listed in ``result.findings`` and, with ``out_dir``, written
+            to ``findings.json``. A dict passes options (``{"probe_every": 50}``); False
+            turns it off. It never changes the run's results (hooks only read).
         seed: seeds Python, NumPy and torch before training (None leaves them alone).
-        device: "cpu" (default), "cuda", or "auto".
-        verbose: "auto" (bar on a terminal, lines otherwise), "bar", "lines", False.
+        device: "cpu" (default), "cuda", "cuda:N", "mps", or "auto"; one this machine lacks
+            is refused up front.
+        verbose: "auto" (bar on a terminal, lines otherwise), "bar", "lines", False; Keras'
+            0, 1, 2 mean False, True, "lines".
         out_dir: if given, writes metrics.jsonl, model.safetensors and checkpoints there.
         resume: continue from the newest good checkpoint in ``out_dir/checkpoints``
             (model, optimizer, schedule, callbacks, RNG states and the position in the data
@@ -145,16 +167,30 @@ def fit(
         result = tw.fit(model, (x, y), validation_split=0.2, epochs=3, verbose=False)
         result.history[-1]["val_accuracy"]
     """
-    if doctor:
-        raise NotAvailableError(
-            "doctor=True: the training doctor is not available in this version of trainwise yet; "
-            "use doctor=False (the default)"
-        )
     if not isinstance(model, nn.Module):
         raise ArgumentTypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    for name, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1)):
+    for name, value, low in (
+        ("epochs", epochs, 1),
+        ("batch_size", batch_size, 1),
+        ("accumulate_steps", accumulate_steps, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"{name}: {value!r} is not allowed; must be an integer >= {low}")
+    # every scalar option is checked before any work, so a typo never costs a training run
+    opts = check_fit_options(
+        {
+            "validation_split": validation_split,
+            "seed": seed,
+            "device": device,
+            "verbose": verbose,
+            "grad_clip_norm": grad_clip_norm,
+            "grad_clip_value": grad_clip_value,
+            "checkpoint_every_epochs": checkpoint_every_epochs,
+            "checkpoint_every_steps": checkpoint_every_steps,
+            "keep_checkpoints": keep_checkpoints,
+        }
+    )
+    validation_split, verbose = opts["validation_split"], opts["verbose"]
     if val_data is not None and validation_split:
         raise ConfigError("give either val_data or validation_split, not both")
     if device == "auto":
@@ -175,8 +211,6 @@ def fit(
         loss_fn, loss_name = build_loss(loss_cfg), loss_cfg.name
         if loss_task(loss_name) != "classification":
             loss_fn = TargetAdapter(loss_fn)
-    if class_weight is not None:
-        _set_class_weight(loss_fn, class_weight, device)
     if task is None:
         task = loss_task(loss_name) if loss_name else _task_from_targets(train_data)
     from_logits = (
@@ -194,10 +228,12 @@ def fit(
         if test_data is not None
         else None
     )
-    check_targets_fit_output(model, train, task, device, name="train_data")
+    n_out = check_targets_fit_output(model, train, task, device, name="train_data")
     for extra, nm in ((val, "val_data"), (test, "test_data")):
         if extra is not None:
             check_targets_fit_output(model, extra, task, device, name=nm)
+    if class_weight is not None:  # after the checks: its length must match the model's outputs
+        _set_class_weight(loss_fn, check_class_weight(class_weight, n_out), device)
 
     model.to(device)
     if isinstance(optimizer, torch.optim.Optimizer):
@@ -207,14 +243,18 @@ def fit(
                 g["lr"] = lr
     else:
         opt_cfg = _section(optimizer, OptimizerConfig, "optimizer", lr=lr)
-        opt = build_optimizer(opt_cfg, model, batch_size=batch_size)
+        opt = build_optimizer(opt_cfg, model, batch_size=batch_size * accumulate_steps)
     sched_cfg = _section(schedule, ScheduleConfig, "schedule")
-    scheduler = build_scheduler(sched_cfg, opt, steps_per_epoch=len(train), epochs=epochs)
+    steps_per_epoch = -(-len(train) // accumulate_steps)  # optimizer steps, rounded up
+    scheduler = build_scheduler(sched_cfg, opt, steps_per_epoch=steps_per_epoch, epochs=epochs)
     reg_cfg = _section(regularization, RegularizationConfig, "regularization")
     penalty = WeightPenalty(reg_cfg, model)
 
     cbs: list[Callback] = list(callbacks or [])
-    run_dir = Path(out_dir) if out_dir is not None else None
+    # created and probed for writing now, so an unwritable out_dir is a ConfigError up front
+    run_dir = (
+        make_run_dir(Path(out_dir).parent, Path(out_dir).name) if out_dir is not None else None
+    )
     checkpointer = None
     if resume and run_dir is None:
         raise ConfigError("resume=True needs out_dir= (the run directory holding the checkpoints)")
@@ -232,6 +272,27 @@ def fit(
             cbs.append(checkpointer)
     if verbose:
         cbs.append(Progress("auto" if verbose is True else verbose))
+    doc = None
+    if doctor is not False and doctor is not None:
+        from trainwise.doctor.attach import attach_doctor, regularization_of
+
+        doc, doc_cb = attach_doctor(
+            doctor,
+            model,
+            opt,
+            loss_fn,
+            task,
+            train,
+            val,
+            test,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            regularization=regularization_of(
+                model, opt, reg_cfg, loss_cfg if loss_name is not None else None
+            ),
+            echo=echo if verbose else None,
+        )
+        cbs.append(doc_cb)
 
     trainer = Trainer(
         model,
@@ -245,6 +306,9 @@ def fit(
         device=device,
         grad_clip_norm=grad_clip_norm,
         grad_clip_value=grad_clip_value,
+        precision=precision,
+        accumulate_steps=accumulate_steps,
+        run_dir=run_dir,
         from_logits=from_logits,
         metrics=metrics,
     )
@@ -261,12 +325,30 @@ def fit(
     )
     if run_dir is not None and done:
         save_weights(model, run_dir / "model.safetensors")
+        # the LR of every optimizer step (index = step); one small write at the end
+        (run_dir / "lr_steps.json").write_text(json.dumps(trainer.lr_steps))
     if trainer.stop_reason and verbose:
         print(trainer.stop_reason)
+    findings = []
+    if doc is not None:
+        if test_metrics:
+            doc.check_test(test_metrics)
+        findings = doc.findings
+        if run_dir is not None:
+            (run_dir / "findings.json").write_text(
+                json.dumps([f.to_dict() for f in findings], indent=1)
+            )
+        if verbose and done:
+            from trainwise.doctor.attach import summary_lines
+
+            for line in summary_lines(findings):
+                echo(line)
     return FitResult(
         interrupted=trainer.interrupted,
         model=model,
         history=history,
+        findings=findings,
+        doctor=doc,
         test_metrics=test_metrics,
         lr_steps=trainer.lr_steps,
         stop_reason=trainer.stop_reason,
@@ -278,6 +360,15 @@ def fit(
 def _resume(trainer: Trainer, checkpointer: Checkpointer, echo) -> None:
     found = checkpointer.manager.latest_good()
     if found is None:
+        bad = [p.name for p in checkpointer.manager.checkpoints()]
+        if bad:
+            # Starting over silently would throw away the work those checkpoints stood for,
+            # and a corrupted disk is worth a look; the user decides.
+            raise CheckpointError(
+                f"resume: found no good checkpoint in {str(checkpointer.manager.root)!r}; "
+                f"{', '.join(bad)} failed verification (see above). Allowed: a checkpoint whose "
+                "manifest matches its files; restore one, or delete that folder to start over"
+            )
         echo(f"no checkpoint in {checkpointer.manager.root}; starting from the beginning")
         return
     path, model_state, state = found

@@ -34,6 +34,7 @@ class FitResult:
     run_dir: Path | None = None
     wall_time: float = 0.0
     interrupted: bool = False  #: stopped by SIGINT/SIGTERM after saving a checkpoint
+    doctor: Any = None  #: the run's Doctor (None when off): probes, detected_at, state
 
     @property
     def best_epoch(self) -> dict[str, Any] | None:

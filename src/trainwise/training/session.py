@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from trainwise.callbacks.early_stopping import EarlyStopping
+from trainwise.callbacks.ema import EMA
+from trainwise.callbacks.model_checkpoint import ModelCheckpoint
 from trainwise.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from trainwise.callbacks.tensorboard import TensorBoard
 from trainwise.checkpoint.drift import check_drift
 from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.config.schema import Config
@@ -35,7 +38,50 @@ def build_callbacks(cfg: Config) -> list:
     pl = cfg.callbacks.reduce_lr_on_plateau
     if pl is not None:
         cbs.append(ReduceLROnPlateau(**pl.model_dump()))
+    tb = cfg.callbacks.tensorboard
+    if tb is not None:  # dir None: <run dir>/tensorboard, resolved when training starts
+        tb_args = tb.model_dump()
+        cbs.append(TensorBoard(log_dir=tb_args.pop("dir"), **tb_args))
+    if cfg.callbacks.ema is not None:
+        cbs.append(EMA(**cfg.callbacks.ema.model_dump()))
+    if cfg.callbacks.model_checkpoint is not None:  # dirpath None: <run dir>/best
+        cbs.append(ModelCheckpoint(**cfg.callbacks.model_checkpoint.model_dump()))
     return cbs
+
+
+def fit_kwargs(cfg: Config, bundle) -> dict[str, Any]:
+    """The ``tw.fit`` keyword arguments a config stands for, given its loaded data (everything
+    but the model and where the run is written). Shared by ``trainwise run``, ``doctor``,
+    ``lr-find``, cross-validation and the benchmarks, so a config means the same everywhere."""
+    sampler = BalancedSampler(bundle.y_train, seed=cfg.seed) if cfg.data.balanced_sampler else None
+    progress = cfg.training.progress if cfg.training.progress != "off" else False
+    return dict(
+        train_data=(bundle.x_train, bundle.y_train),
+        val_data=(bundle.x_val, bundle.y_val) if bundle.x_val is not None else None,
+        test_data=(bundle.x_test, bundle.y_test) if bundle.x_test is not None else None,
+        loss=cfg.loss,
+        optimizer=cfg.optimizer,
+        epochs=cfg.training.epochs,
+        batch_size=cfg.training.batch_size,
+        schedule=cfg.schedule,
+        regularization=cfg.regularization,
+        callbacks=build_callbacks(cfg),
+        shuffle=cfg.data.shuffle and not cfg.data.faults.sort_by_label,
+        augment=build_augmenter(cfg.data.augment, bundle.kind),
+        sampler=sampler,
+        class_weight=bundle.class_weights,
+        grad_clip_norm=cfg.training.grad_clip_norm,
+        grad_clip_value=cfg.training.grad_clip_value,
+        precision=cfg.training.precision,
+        accumulate_steps=cfg.training.accumulate_steps,
+        doctor=cfg.doctor,
+        seed=cfg.seed,
+        device=cfg.training.device,
+        verbose=progress,
+        checkpoint_every_epochs=cfg.checkpoint.every_epochs,
+        checkpoint_every_steps=cfg.checkpoint.every_steps,
+        keep_checkpoints=cfg.checkpoint.keep,
+    )
 
 
 def resolve_run_dir(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
@@ -74,9 +120,14 @@ def run_config(
     echo=print,
     resume: bool = False,
     config_path: str | None = None,
+    bundle=None,
+    resume_hint: str | None = None,
 ) -> dict[str, Any]:
     """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
     summary.json into the run directory; return the summary.
+
+    ``bundle`` (a DataBundle) replaces the data ``cfg.data`` would load, e.g. one fold of a
+    cross-validation; ``resume_hint`` replaces the "how to resume" command printed on a stop.
 
     Example::
 
@@ -92,45 +143,22 @@ def run_config(
             check_drift(found[2].get("meta", {}).get("config", {}), config_dict, echo=echo)
     write_config(run_dir / "config.yaml", cfg)
     seed_everything(cfg.seed)
-    bundle = load_data(cfg.data, seed=cfg.seed)
+    if bundle is None:
+        bundle = load_data(cfg.data, seed=cfg.seed)
     echo(bundle.summary())
     model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
     summary_table = model_summary(model, bundle.input_shape)
     echo(summary_table.render())
 
-    loss_cfg = cfg.loss
-    sampler = BalancedSampler(bundle.y_train, seed=cfg.seed) if cfg.data.balanced_sampler else None
-    augment = build_augmenter(cfg.data.augment, bundle.kind)
-    progress = cfg.training.progress if cfg.training.progress != "off" else False
+    kwargs = fit_kwargs(cfg, bundle)
     result = fit(
         model,
-        (bundle.x_train, bundle.y_train),
-        val_data=(bundle.x_val, bundle.y_val) if bundle.x_val is not None else None,
-        test_data=(bundle.x_test, bundle.y_test) if bundle.x_test is not None else None,
-        loss=loss_cfg,
-        optimizer=cfg.optimizer,
-        epochs=cfg.training.epochs,
-        batch_size=cfg.training.batch_size,
-        schedule=cfg.schedule,
-        regularization=cfg.regularization,
-        callbacks=build_callbacks(cfg),
-        shuffle=cfg.data.shuffle and not cfg.data.faults.sort_by_label,
-        augment=augment,
-        sampler=sampler,
-        class_weight=bundle.class_weights,
-        grad_clip_norm=cfg.training.grad_clip_norm,
-        grad_clip_value=cfg.training.grad_clip_value,
-        doctor=cfg.doctor,
-        seed=cfg.seed,
-        device=cfg.training.device,
-        verbose=progress,
+        **kwargs,
         out_dir=run_dir,
         resume=resume,
-        checkpoint_every_epochs=cfg.checkpoint.every_epochs,
-        checkpoint_every_steps=cfg.checkpoint.every_steps,
-        keep_checkpoints=cfg.checkpoint.keep,
         run_meta={"config": config_dict},
-        resume_hint=f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}",
+        resume_hint=resume_hint
+        or f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}",
         echo=echo,
     )
     if result.interrupted:
@@ -149,6 +177,7 @@ def run_config(
         "total_seconds": time.perf_counter() - t_start,
         "params": summary_table.total_params,
         "stop_reason": result.stop_reason,
+        "findings": [f.to_dict() for f in result.findings],
         "python": sys.version.split()[0],
     }
     write_json(run_dir / "summary.json", summary)

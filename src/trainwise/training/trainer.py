@@ -2,20 +2,36 @@
 
 One class, deliberately plain: a hand-written PyTorch loop with callback events around each
 step. The hot path does only what a careful hand-written loop does plus a tensor add for the
-running metrics; everything optional (augmentation, penalties, clipping, callbacks) is decided
-once before the loop, so an unused feature costs nothing per step.
+running metrics; everything optional (augmentation, penalties, clipping, mixed precision,
+gradient accumulation, callbacks) is decided once before the loop, so an unused feature costs
+nothing per step beyond a Python ``if``.
+
+Gradient accumulation (``accumulate_steps=k``): k consecutive batches of an epoch form one
+optimizer step; each micro-batch's loss is divided by the group size so the summed gradient is
+the mean over the group (the same update as one k-times-larger batch when the micro-batches
+are equal-sized, the loss is mean-reduced and there is no BatchNorm). The last group of an
+epoch may be shorter and is divided by its own size. A "step" is an optimizer step everywhere:
+``global_step``, ``lr_steps``, the scheduler, ``on_after_backward``,
+``on_before_optimizer_step`` and ``on_batch_end`` (which get the group's mean loss and the last
+micro-batch's output and target) all count optimizer steps; ``on_batch_start`` fires for every
+micro-batch. Interrupts and step checkpoints happen only at optimizer-step boundaries, so a
+checkpoint never holds half-accumulated gradients and resume stays exact.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any
 
 import torch
 from torch import nn
 
 from trainwise.callbacks.callback import CallbackList
+from trainwise.errors import ConfigError
+from trainwise.models.modes import evaluating
+from trainwise.training.amp import resolve_precision
 from trainwise.training.metrics import RunningMetrics
 from trainwise.training.seeding import rng_state, set_rng_state
 
@@ -33,8 +49,17 @@ class Trainer:
         augment: optional callable applied to training input batches only.
         callbacks: list of :class:`~trainwise.callbacks.Callback`.
         device: where the model and batches go (default "cpu").
-        grad_clip_norm / grad_clip_value: clip gradients by global norm / by value.
+        grad_clip_norm / grad_clip_value: clip gradients by global norm / by value (default
+            off). With norm clipping the pre-clip global norm is logged per epoch as
+            ``grad_norm`` (mean over steps) and ``grad_norm_max``; ``clip_grad_norm_``
+            computes it anyway, so this costs two tiny tensor ops per step.
         from_logits: for "binary" accuracy, whether outputs are logits (default True).
+        precision: "fp32" (default), "bf16", "fp16" or "auto" (see
+            :mod:`trainwise.training.amp`); fp16 adds a GradScaler whose state is part of
+            :meth:`state_dict`.
+        accumulate_steps: micro-batches per optimizer step (default 1; see the module doc).
+        run_dir: the run directory, for callbacks that write files beside the run's
+            (default None).
 
     Example::
 
@@ -59,7 +84,19 @@ class Trainer:
         grad_clip_value: float | None = None,
         from_logits: bool = True,
         metrics: list[str] | None = None,
+        precision: str = "fp32",
+        accumulate_steps: int = 1,
+        run_dir=None,
     ):
+        if (
+            isinstance(accumulate_steps, bool)
+            or not isinstance(accumulate_steps, int)
+            or accumulate_steps < 1
+        ):
+            raise ConfigError(
+                f"training.accumulate_steps: {accumulate_steps!r} is not allowed; must be an "
+                "integer >= 1"
+            )
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.optimizer = optimizer
@@ -84,8 +121,16 @@ class Trainer:
         self.stop_training = False
         self.stop_reason: str | None = None
         self.interrupted = False  # set by interrupt(): leave at the end of the current step
-        self.last_grad_norm: float | None = None
+        self.last_grad_norm: torch.Tensor | None = None  # pre-clip global norm, last step
+        self.precision = resolve_precision(precision, self.device)
+        self.scaler = self.precision.make_scaler()  # fp16 only
+        self.accumulate_steps = accumulate_steps
+        self.run_dir = run_dir
         self._epoch_lr: float | None = None
+        # pre-clip gradient norms of this epoch, kept as tensors (no host sync per step)
+        self._norm_sum: torch.Tensor | None = None
+        self._norm_max: torch.Tensor | None = None
+        self._norm_count = 0
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, train, val=None, epochs: int = 1) -> list[dict[str, Any]]:
@@ -131,12 +176,19 @@ class Trainer:
         clip_norm, clip_value = self.grad_clip_norm, self.grad_clip_value
         device, on_cpu = self.device, self.device.type == "cpu"
         metrics = self.train_metrics
+        amp, scaler = self.precision, self.scaler
+        use_amp = amp.dtype is not None
+        k = self.accumulate_steps
+        n_batches = self._num_batches(train) if k > 1 else 0
         if self.start_batch == 0:  # resuming mid-epoch keeps the restored running sums
             metrics.reset()
             self._epoch_lr = opt.param_groups[0]["lr"]
-        self.batches_done = self.start_batch
+            self._norm_sum = self._norm_max = None
+            self._norm_count = 0
+        self.batches_done = i = self.start_batch
         model.train()
         lr_steps = self.lr_steps
+        group_loss = None  # summed detached micro-batch losses of the current group
         for xb, yb in train.epoch(epoch, self.start_batch):
             step = self.global_step
             if not on_cpu:
@@ -145,31 +197,101 @@ class Trainer:
                 fire("on_batch_start", self, step, (xb, yb))
             if augment is not None:
                 xb = augment(xb)
-            out = model(xb)
-            loss = loss_fn(out, yb)
+            if use_amp:
+                with amp.autocast():
+                    out = model(xb)
+                    loss = loss_fn(out, yb)
+            else:
+                out = model(xb)
+                loss = loss_fn(out, yb)
             total = loss + penalty() if penalty is not None else loss
-            opt.zero_grad(set_to_none=True)
-            total.backward()
+            if k == 1:
+                opt.zero_grad(set_to_none=True)
+                at_step = True
+                step_loss = loss
+            else:
+                pos = i % k
+                group = min(k, n_batches - (i - pos))  # the epoch's last group may be shorter
+                at_step = pos == group - 1
+                if pos == 0 or i == self.start_batch:
+                    opt.zero_grad(set_to_none=True)
+                    group_loss = loss.detach()
+                else:
+                    group_loss = group_loss + loss.detach()
+                total = total / group
+                step_loss = group_loss / group if at_step else loss
+            if scaler is not None:
+                scaler.scale(total).backward()
+            else:
+                total.backward()
+            i += 1
+            self.batches_done = i
+            metrics.update(loss, out, yb)
+            if not at_step:
+                continue
+            if scaler is not None:
+                scaler.unscale_(opt)  # callbacks and clipping see the true gradients
             if has_after_backward:
-                fire("on_after_backward", self, step, loss)
+                fire("on_after_backward", self, step, step_loss)
             if clip_value is not None:
                 torch.nn.utils.clip_grad_value_(model.parameters(), clip_value)
             if clip_norm is not None:
-                self.last_grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+                norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+                self.last_grad_norm = norm
+                self._track_norm(norm)
             if has_before_step:
                 fire("on_before_optimizer_step", self, step)
             lr_steps.append(opt.param_groups[0]["lr"])
-            opt.step()
+            if scaler is not None:
+                scaler.step(opt)  # skipped when the gradients overflowed
+                scaler.update()
+            else:
+                opt.step()
             if scheduler is not None:
-                scheduler.step()
+                if scaler is not None:
+                    with warnings.catch_warnings():
+                        # a step the scaler skipped (overflow) still advances the schedule, as
+                        # global_step counts it; torch warns about that once, misleadingly
+                        warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+                        scheduler.step()
+                else:
+                    scheduler.step()
             self.global_step = step + 1
-            self.batches_done += 1
-            metrics.update(loss, out, yb)
             if has_batch_end:
-                fire("on_batch_end", self, step, loss, out, yb)
+                fire("on_batch_end", self, step, step_loss, out, yb)
             if self.interrupted:
                 break
-        return metrics.compute()
+        logs = metrics.compute()
+        if clip_norm is not None and self._norm_count:
+            logs["grad_norm"] = float(self._norm_sum) / self._norm_count
+            logs["grad_norm_max"] = float(self._norm_max)
+        if scaler is not None:
+            logs["grad_scale"] = scaler.get_scale()
+        return logs
+
+    def _track_norm(self, norm: torch.Tensor) -> None:
+        """Add one pre-clip norm to the epoch's sum and max. With fp16 a step whose gradients
+        overflowed is skipped by the scaler, so its infinite norm is left out too."""
+        norm = norm.detach().float()
+        # the host sync of bool() is free here: GradScaler.step syncs on found_inf anyway
+        if self.scaler is not None and not bool(torch.isfinite(norm)):
+            return
+        if self._norm_sum is None:
+            self._norm_sum, self._norm_max = norm.clone(), norm.clone()
+        else:
+            self._norm_sum = self._norm_sum + norm
+            self._norm_max = torch.maximum(self._norm_max, norm)
+        self._norm_count += 1
+
+    @staticmethod
+    def _num_batches(train) -> int:
+        try:
+            return len(train)
+        except TypeError:
+            raise ConfigError(
+                "training.accumulate_steps: > 1 needs training data with a known number of "
+                "batches (a map-style Dataset or tensors); this DataLoader has no len()"
+            ) from None
 
     def interrupt(self, reason: str) -> None:
         """Stop at the end of the current step, without finishing the epoch."""
@@ -191,8 +313,14 @@ class Trainer:
                 "count": self.train_metrics.count,
                 "sums": dict(self.train_metrics.sums),
             },
+            "grad_norm": {
+                "sum": self._norm_sum,
+                "max": self._norm_max,
+                "count": self._norm_count,
+            },
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "callbacks": self.callbacks.state_dict(),
             "rng": rng_state(),
             "stop_training": self.stop_training and not self.interrupted,
@@ -211,34 +339,48 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+        norms = state.get("grad_norm")  # absent in checkpoints from before norm logging
+        if norms is not None:
+            self._norm_sum, self._norm_max = norms["sum"], norms["max"]
+            self._norm_count = norms["count"]
+        if self.scaler is not None and state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
         self.callbacks.load_state_dict(state["callbacks"])
         set_rng_state(state["rng"])
         self.stop_training = state.get("stop_training", False)
         self.stop_reason = state.get("stop_reason")
 
-    @torch.no_grad()
+    def _forward(self, xb: torch.Tensor) -> torch.Tensor:
+        if self.precision.dtype is None:
+            return self.model(xb)
+        with self.precision.autocast():
+            return self.model(xb).float()
+
     def evaluate(self, batches) -> dict[str, float]:
-        """Loss and metrics over ``batches`` in eval mode (dropout off, BatchNorm running stats);
-        restores the previous mode afterwards."""
-        model, was_training = self.model, self.model.training
-        model.eval()
+        """Loss and metrics over ``batches`` in eval mode (dropout off, BatchNorm running stats),
+        in the training precision; restores every module's previous mode afterwards."""
         m = self.val_metrics
         m.reset()
-        for xb, yb in batches.epoch(0):
-            if self.device.type != "cpu":
-                xb, yb = xb.to(self.device), yb.to(self.device)
-            out = model(xb)
-            m.update(self.loss_fn(out, yb), out, yb)
-        model.train(was_training)
+        with evaluating(self.model):
+            for xb, yb in batches.epoch(0):
+                if self.device.type != "cpu":
+                    xb, yb = xb.to(self.device), yb.to(self.device)
+                if self.precision.dtype is None:
+                    out = self.model(xb)
+                    loss = self.loss_fn(out, yb)
+                else:
+                    with self.precision.autocast():
+                        out = self.model(xb)
+                        loss = self.loss_fn(out, yb)
+                m.update(loss, out, yb)
         return m.compute()
 
-    @torch.no_grad()
     def predict(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-        """Model outputs for ``x`` in eval mode, batched."""
-        model, was_training = self.model, self.model.training
-        model.eval()
-        outs = [
-            model(x[i : i + batch_size].to(self.device)).cpu() for i in range(0, len(x), batch_size)
-        ]
-        model.train(was_training)
+        """Model outputs for ``x`` in eval mode, batched, as float32 on the CPU (mixed precision
+        outputs are cast back)."""
+        with evaluating(self.model):
+            outs = [
+                self._forward(x[i : i + batch_size].to(self.device)).cpu()
+                for i in range(0, len(x), batch_size)
+            ]
         return torch.cat(outs) if outs else torch.empty(0)

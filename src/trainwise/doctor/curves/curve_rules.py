@@ -1,0 +1,114 @@
+"""``CurveRules``: the doctor's epoch-level rules, fed one epoch's logs at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.over_regularized import check_over_regularized
+from trainwise.doctor.curves.overconfident_predictions import check_overconfident_predictions
+from trainwise.doctor.curves.overfitting import check_overfitting
+from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
+from trainwise.doctor.curves.underfitting import check_underfitting
+from trainwise.doctor.finding import Finding
+from trainwise.errors import CheckpointError
+
+#: (code, rule) in the order they are tried each epoch
+RULES = (
+    ("overconfident_predictions", check_overconfident_predictions),
+    ("overfitting", check_overfitting),
+    ("over_regularized", check_over_regularized),
+    ("underfitting", check_underfitting),
+)
+#: codes that read the same symptom two ways: once one is reported, the other is not (a
+#: validation loss rise is overconfidence while accuracy still improves, overfitting when it
+#: does not; a stuck loss is over-regularization when a penalty is strong, else underfitting)
+_SAME_SYMPTOM = {
+    "over_regularized": ("underfitting",),
+    "underfitting": ("over_regularized",),
+    "overfitting": ("overconfident_predictions",),
+    "overconfident_predictions": ("overfitting",),
+}
+
+
+class CurveRules:
+    """Watch the per-epoch curves for overfitting, overconfident predictions, underfitting and
+    over-regularization; report each at most once, when it is clear.
+
+    Args (all optional; each makes a rule sharper or possible):
+        total_epochs: the planned number of epochs (None). Rules judge underfitting from a
+            quarter of it on and scale persistence to it (8%, 3 to 8 epochs; 3 if unknown).
+        regularization: dict with any of ``weight_decay``, ``l1``, ``l2``, ``dropout``,
+            ``label_smoothing`` (numbers) and ``optimizer`` (name, tells AdamW's decoupled
+            decay from coupled decay) (None: no regularization known).
+        num_classes: classes of a classification task (None: from a ``num_classes`` log
+            entry, 2 for task "binary"); gives the chance-level loss ln C.
+        task: "classification", "binary" or "regression" (None: classification when
+            accuracy is logged, regression when mse/mae are).
+        n_val: validation samples (None); sets the binomial noise of validation accuracy.
+        chance_loss: the loss of a model that learned nothing, e.g. the target variance for
+            MSE (None: ln C for classification, else the first epoch's loss).
+
+    Logs are Keras-like: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``mse``,
+    ``val_mse`` ..., ``lr``; other keys are ignored. Findings carry the onset epoch (0-based)
+    and the ``step`` passed with that epoch.
+
+    Example::
+
+        >>> rules = CurveRules(total_epochs=12)
+        >>> found = []
+        >>> for e in range(12):
+        ...     logs = {"loss": 1 / (e + 1), "val_loss": 0.5 + 0.04 * abs(e - 3)}
+        ...     found += rules.update(e, logs, step=100 * (e + 1))
+        >>> [(f.code, f.epoch, f.step) for f in found]
+        [('overfitting', 4, 500)]
+    """
+
+    def __init__(
+        self,
+        total_epochs: int | None = None,
+        regularization: dict | None = None,
+        *,
+        num_classes: int | None = None,
+        task: str | None = None,
+        n_val: int | None = None,
+        chance_loss: float | None = None,
+    ) -> None:
+        self.facts = RunFacts(
+            total_epochs=total_epochs,
+            task=task,
+            num_classes=num_classes,
+            n_val=n_val,
+            chance_loss=chance_loss,
+            regularization=check_regularization(regularization),
+        )
+        self.history = CurveHistory()
+        self.reported: list[str] = []  # codes already reported (or ruled out as duplicates)
+
+    def update(self, epoch: int, logs: dict[str, Any], step: int | None = None) -> list[Finding]:
+        """Record the logs of 0-based ``epoch`` and return the findings that are new now."""
+        self.history.add(epoch, logs, step)
+        new: list[Finding] = []
+        for code, rule in RULES:
+            if code in self.reported:
+                continue
+            finding = rule(self.history, self.facts)
+            if finding is not None:
+                new.append(finding)
+                self.reported += [code, *_SAME_SYMPTOM.get(code, ())]
+        return new
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state (history and reported codes) so a resumed run continues the same."""
+        return {"version": 1, "history": self.history.state_dict(), "reported": list(self.reported)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        version = state.get("version") if isinstance(state, dict) else None
+        if version != 1:
+            raise CheckpointError(
+                f"curve rules state: version {version!r} is not supported; allowed: 1 (a dict "
+                "from CurveRules.state_dict())"
+            )
+        self.history.load_state_dict(state.get("history", {}))
+        self.reported = [str(c) for c in state.get("reported", [])]

@@ -1,0 +1,47 @@
+"""The live rules: one class per finding code, each in its own file.
+
+:func:`make_live_rules` returns a fresh instance of each, in the order the doctor runs them
+(``nan_loss`` last, so the other rules still see the step on which the loss went non-finite).
+"""
+
+from __future__ import annotations
+
+from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.dead_relu import DeadRelu
+from trainwise.doctor.live.exploding_gradients import ExplodingGradients
+from trainwise.doctor.live.loss_not_decreasing import LossNotDecreasing
+from trainwise.doctor.live.loss_output_mismatch import LossOutputMismatch
+from trainwise.doctor.live.lr_too_high import LrTooHigh
+from trainwise.doctor.live.lr_too_low import LrTooLow
+from trainwise.doctor.live.nan_loss import NanLoss
+from trainwise.doctor.live.params_not_updating import ParamsNotUpdating
+from trainwise.doctor.live.rule import LiveRule
+from trainwise.doctor.live.saturated_activations import SaturatedActivations
+from trainwise.doctor.live.unshuffled_data import UnshuffledData
+from trainwise.doctor.live.vanishing_gradients import VanishingGradients
+
+RULES: tuple[type[LiveRule], ...] = (
+    LossOutputMismatch,
+    UnshuffledData,
+    ParamsNotUpdating,
+    LrTooHigh,
+    ExplodingGradients,
+    VanishingGradients,
+    DeadRelu,
+    SaturatedActivations,
+    LrTooLow,
+    LossNotDecreasing,
+    NanLoss,
+)
+
+
+def make_live_rules() -> list[LiveRule]:
+    """A fresh instance of every live rule.
+
+    >>> [r.code for r in make_live_rules()][-1]
+    'nan_loss'
+    """
+    return [cls() for cls in RULES]
+
+
+__all__ = ["RULES", "LiveContext", "LiveRule", "make_live_rules"]

@@ -1,0 +1,152 @@
+"""``exploding_gradients``: gradients grow by orders of magnitude across steps or layers.
+
+Two signatures, both relative to the run itself, both persistent:
+
+- across steps: the global gradient norm is at least :attr:`GROWTH` (100x) the smallest of
+  the run's first three probes, on :attr:`NEED_GROWTH` (2) probes in a row (or on one, when
+  the loss turns non-finite right after), while the loss is not below :attr:`LOSS_GATE` (half)
+  of its start (gradients that grow while the loss keeps falling are not blowing up);
+- across layers: the first layer's gradient (RMS per element, divided by the input RMS so an
+  input scale alone does not count) is at least :attr:`LAYER_RATIO` (1000x) the last layer's,
+  on :attr:`NEED_LAYER` (3) probes in a row. A healthy net stays within ~10x either way;
+  AutoTrainer uses >= 70 on (size-dependent) norms of a single batch.
+
+A non-finite gradient norm while the loss is still finite also fires at once. Note that a
+too-large init in a plain ReLU net does *not* show across layers: activations grow forward as
+fast as gradients grow backward, so each layer's weight gradient is alike; it shows in the
+global norm growing step after step once the learning rate amplifies it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.rule import LiveRule, num
+from trainwise.doctor.live.streak import Streak
+
+
+def adjusted_layer_ratio(ctx: LiveContext) -> tuple[float, str, str] | None:
+    """First/last layer gradient RMS ratio of this probe, divided by the input RMS when the
+    inputs are known (the first layer's gradient scales with its input)."""
+    r = ctx.probe.layer_ratio(ctx.layout.weights) if ctx.probe else None
+    if r is None:
+        return None
+    scale = ctx.probe.input_rms
+    ratio = r[0] / scale if scale and scale > 0 else r[0]
+    return ratio, r[1], r[2]
+
+
+class ExplodingGradients(LiveRule):
+    code = "exploding_gradients"
+    yields_to = ("lr_too_high",)  # a too-high learning rate blows gradients up: one cause
+    GROWTH = 100.0
+    NEED_GROWTH = 2
+    LOSS_GATE = 0.5
+    LAYER_RATIO = 1e3
+    NEED_LAYER = 3
+    _streaks = ("growth", "layers")
+    _state = ("done", "early", "last_growth")
+    every_step = True  # only to see the step on which the loss turns non-finite
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.early: list[float] = []  # global grad norms of the first probes
+        self.growth = Streak(self.NEED_GROWTH)
+        self.layers = Streak(self.NEED_LAYER)
+        self.last_growth = 0.0  # the last probe's global grad norm over the early one
+
+    @staticmethod
+    def _fix() -> Fix:
+        return Fix(
+            "clip the gradient norm, add batch normalization, use a smaller init or a lower "
+            "learning rate",
+            {"training.grad_clip_norm": 1.0, "model.norm": "batch"},
+        )
+
+    def _growth_before_nan(self, ctx: LiveContext) -> list[Finding]:
+        """The loss went non-finite while the gradient norm was already >= GROWTH x its start."""
+        if self.growth.count < 1:
+            return []
+        return [
+            self.finding(
+                ctx,
+                f"The gradient norm had grown {num(self.last_growth)}x over its start "
+                f"(from step {self.growth.since_step}) before the loss became {ctx.loss} at "
+                f"step {ctx.step}.",
+                self._fix(),
+                step=self.growth.since_step,
+                epoch=self.growth.since_epoch,
+                evidence={"growth": self.last_growth, "start_grad_norm": min(self.early)},
+            )
+        ]
+
+    def observe(self, ctx: LiveContext) -> list[Finding]:
+        if self.done:
+            return []
+        if not math.isfinite(ctx.loss):
+            return self._growth_before_nan(ctx)
+        if ctx.probe is None:
+            return []
+        fix = self._fix()
+        # over the parameters the optimizer holds: a frozen-by-mistake layer's gradient can
+        # grow without bound while nothing blows up (that is params_not_updating)
+        skip = set(ctx.layout.not_in_optimizer)
+        total = ctx.probe.total_grad_norm(skip)
+        if not math.isfinite(total):
+            bad = [n for n, g in ctx.probe.grads.items() if not math.isfinite(g["norm"])]
+            return [
+                self.finding(
+                    ctx,
+                    f"Gradients became non-finite at step {ctx.step} while the loss was still "
+                    f"{num(ctx.loss)} ({len(bad)} parameters, e.g. '{bad[0]}').",
+                    fix,
+                    where=ctx.layout.module_of(bad[0]),
+                    evidence={"nonfinite_grads": bad[:10], "loss": ctx.loss},
+                    severity="error",
+                )
+            ]
+        if len(self.early) < 3 and total > 0:
+            self.early.append(total)
+        base = min(self.early) if self.early else 0.0
+        self.last_growth = total / base if base > 0 else 0.0
+        start, recent = ctx.losses.start(), ctx.losses.recent_median(8)
+        unstable = start is None or recent is None or recent >= self.LOSS_GATE * start
+        grew = base > 0 and total >= self.GROWTH * base and unstable
+        if self.growth.update(grew, ctx.step, ctx.epoch):
+            return [
+                self.finding(
+                    ctx,
+                    f"The gradient norm grew from {num(base)} (first probes) to {num(total)} "
+                    f"at step {ctx.step}, {num(total / base)}x, on {self.growth.count} probes "
+                    "in a row.",
+                    self._fix(),
+                    step=self.growth.since_step,
+                    epoch=self.growth.since_epoch,
+                    evidence={"start_grad_norm": base, "grad_norm": total, "growth": total / base},
+                )
+            ]
+        r = adjusted_layer_ratio(ctx)
+        hit = r is not None and r[0] >= self.LAYER_RATIO
+        if self.layers.update(hit, ctx.step, ctx.epoch):
+            ratio, first, last = r
+            return [
+                self.finding(
+                    ctx,
+                    f"The first layer '{first}' gets gradients {num(ratio)}x larger per weight "
+                    f"than the last layer '{last}' (on {self.layers.count} probes in a row), so "
+                    "they grow layer by layer on the way back.",
+                    fix,
+                    step=self.layers.since_step,
+                    epoch=self.layers.since_epoch,
+                    where=ctx.layout.module_of(first),
+                    evidence={
+                        "first_last_rms_ratio": ratio,
+                        "first_layer": first,
+                        "last_layer": last,
+                        "input_rms": ctx.probe.input_rms,
+                    },
+                )
+            ]
+        return []

@@ -1,0 +1,112 @@
+"""``lr_too_high``: the loss diverges, or the steps are so large that the loss cannot settle.
+
+Checked on every step (a few float comparisons):
+
+- divergence: the median of the last :attr:`WINDOW` (8) losses exceeds :attr:`DIVERGE` (2x)
+  the run's starting loss (median of its first 5), or the loss turned non-finite right after
+  reaching :attr:`BLOWUP` (10x) its start;
+
+and on probes:
+
+- bouncing: the median update/weight ratio of the layer weights is at least :attr:`RATIO`
+  (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
+  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row.
+
+The suggested learning rate is a tenth of the largest one seen in the run.
+"""
+
+from __future__ import annotations
+
+import math
+
+from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.rule import LiveRule, num, round_sig
+from trainwise.doctor.live.streak import Streak
+
+
+class LrTooHigh(LiveRule):
+    code = "lr_too_high"
+    yields_to = ("unshuffled_data", "nan_loss")  # sorted batches make the loss jump
+    every_step = True
+    WINDOW = 8
+    DIVERGE = 2.0
+    BLOWUP = 10.0
+    RATIO = 0.1
+    FLAT = 0.9
+    NEED = 3
+    _streaks = ("bounce",)
+    _state = ("done", "high_until")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bounce = Streak(self.NEED)
+        self.high_until = -1  # last step that may still see a median above 2x the start
+
+    def _fix(self, ctx: LiveContext) -> Fix:
+        if ctx.max_lr:
+            new = round_sig(ctx.max_lr / 10)
+            return Fix(
+                f"lower the learning rate about 10x (to {num(new)}), or add warmup and "
+                "gradient clipping",
+                {"optimizer.lr": new},
+            )
+        return Fix("lower the learning rate about 10x, or add warmup and gradient clipping")
+
+    def observe(self, ctx: LiveContext) -> list[Finding]:
+        start = ctx.losses.start()
+        if self.done or start is None or not start > 0:
+            return []
+        lr = {"lr": ctx.max_lr} if ctx.max_lr else {}
+        if not math.isfinite(ctx.loss):
+            peak = max((v for _, v in ctx.losses.finite_recent(self.WINDOW)), default=None)
+            if peak is not None and peak >= self.BLOWUP * start:
+                onset = ctx.losses.first_step_above(self.DIVERGE * start, self.WINDOW)
+                return [
+                    self.finding(
+                        ctx,
+                        f"The loss climbed from {num(start)} to {num(peak)} and then became "
+                        f"{ctx.loss} at step {ctx.step}: the updates overshoot.",
+                        self._fix(ctx),
+                        step=onset,
+                        evidence={"start_loss": start, "peak_loss": peak, **lr},
+                    )
+                ]
+            return []
+        # the median of the last WINDOW can only pass 2x the start when this loss is above it
+        # too, or was recently: checking on those steps only keeps the other steps free
+        if ctx.loss > self.DIVERGE * start:
+            self.high_until = ctx.step + self.WINDOW
+        if ctx.losses.count >= self.WINDOW + 2 and ctx.step <= self.high_until:
+            recent = ctx.losses.recent_median(self.WINDOW)
+            if recent > self.DIVERGE * start:
+                onset = ctx.losses.first_step_above(self.DIVERGE * start, self.WINDOW)
+                return [
+                    self.finding(
+                        ctx,
+                        f"The loss diverges: the median of the last {self.WINDOW} steps is "
+                        f"{num(recent)}, {num(recent / start)}x its start ({num(start)}).",
+                        self._fix(ctx),
+                        step=onset,
+                        evidence={"start_loss": start, "recent_loss": recent, **lr},
+                    )
+                ]
+        if ctx.probe is None:
+            return []
+        ratio = ctx.probe.median_update_ratio(ctx.layout.weights)
+        recent = ctx.losses.recent_median(self.WINDOW)
+        hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
+        if not self.bounce.update(hit, ctx.step, ctx.epoch):
+            return []
+        return [
+            self.finding(
+                ctx,
+                f"Each step moves the weights by {num(ratio)} of their size (median over "
+                f"layers; healthy is about 0.001) on {self.bounce.count} probes in a row, and "
+                f"the loss stays at {num(recent)} against {num(start)} at the start.",
+                self._fix(ctx),
+                step=self.bounce.since_step,
+                epoch=self.bounce.since_epoch,
+                evidence={"update_ratio": ratio, "start_loss": start, "recent_loss": recent, **lr},
+            )
+        ]

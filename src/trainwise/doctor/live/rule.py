@@ -1,0 +1,95 @@
+"""The base class of the live rules, and number formatting for their messages."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from trainwise.doctor.finding import Finding, Fix, Severity
+from trainwise.doctor.live.context import LiveContext
+
+
+def num(x: float | None) -> str:
+    """Three significant figures for messages.
+
+    >>> num(0.000123456), num(1234.5), num(None)
+    ('0.000123', '1.23e+03', 'n/a')
+    """
+    if x is None:
+        return "n/a"
+    return f"{x:.3g}"
+
+
+def round_sig(x: float, digits: int = 2) -> float:
+    """``x`` rounded to ``digits`` significant figures (for suggested config values).
+
+    >>> round_sig(0.0123456), round_sig(5.0)
+    (0.012, 5.0)
+    """
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+class LiveRule:
+    """One finding code's live rule. ``observe(ctx)`` returns new findings (usually at most
+    one per run: a rule goes quiet once it has fired). Rules with ``every_step = False`` are
+    only called on probed steps; once a code in ``yields_to`` has fired, it is not called at
+    all. ``_streaks`` names the :class:`Streak` attributes and
+    ``_state`` the plain attributes that ``state_dict`` saves, so a resumed run keeps its
+    persistence counters.
+    """
+
+    code: str = ""
+    severity: Severity = "warning"
+    every_step: bool = False
+    #: codes that explain this rule's symptom when they fired first: the doctor then stops
+    #: calling the rule (dead or saturated units after a too-high learning rate are its
+    #: consequence, not a second cause)
+    yields_to: tuple[str, ...] = ()
+    _streaks: tuple[str, ...] = ()
+    _state: tuple[str, ...] = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def observe(self, ctx: LiveContext) -> list[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        ctx: LiveContext,
+        message: str,
+        fix: Fix,
+        *,
+        step: int | None = None,
+        epoch: int | None = None,
+        where: str | None = None,
+        evidence: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding with onset ``step``/``epoch`` (default: this step), marking the rule done."""
+        self.done = True
+        return Finding(
+            self.code,
+            severity or self.severity,
+            message,
+            fix,
+            step=ctx.step if step is None else step,
+            epoch=ctx.epoch if epoch is None else epoch,
+            where=where,
+            evidence=evidence or {},
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: getattr(self, k) for k in self._state}
+        state.update({k: getattr(self, k).state_dict() for k in self._streaks})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for k in self._state:
+            if k in state:
+                setattr(self, k, state[k])
+        for k in self._streaks:
+            if k in state:
+                getattr(self, k).load_state_dict(state[k])

@@ -1,0 +1,111 @@
+"""``class_imbalance``: a class too small, against the largest one, to be learned.
+
+Fires when the smallest class has fewer than 15% of the largest class's training samples
+(worse than about 1:7) *and* fewer than 500 samples: a large class imbalance with hundreds of
+samples in every class is learnable and left alone. Built-in datasets are balanced (the
+least balanced, breast_cancer, is 0.59); ``data.faults.imbalance`` of 0.1 or below fires
+(1:10, the minority keeping 36 MNIST-1D samples per class). Classes declared by
+``num_classes`` but absent from the training split count as empty. Cost: one bincount.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.preflight.arrays import as_array, class_labels, fmt
+
+RATIO = 0.15
+MAX_MINORITY = 500
+
+
+def check_class_imbalance(
+    y: Any,
+    *,
+    num_classes: int | None = None,
+    class_weighted: bool = False,
+    field: str = "y_train",
+) -> list[Finding]:
+    """A warning when the smallest training class is much smaller than the largest.
+
+    Args:
+        y: class labels (N,), or one-hot (N, C).
+        num_classes: when given, classes 0..C-1 with no training sample count as empty.
+        class_weighted: the loss is already class-weighted or the sampler balanced: the
+            finding is then only ``info`` (still reported, not an alarm).
+
+    Evidence: ``counts`` (per class), ``minority_class``, ``minority_count``,
+    ``majority_class``, ``majority_count``, ``ratio``, ``small_classes`` (every class under
+    the ratio). Fix: ``{"data.class_weight": "balanced"}``.
+
+    Example::
+
+        >>> y = np.array([0] * 300 + [1] * 10)
+        >>> [f.evidence["ratio"] for f in check_class_imbalance(y)]
+        [0.03333333333333333]
+    """
+    if y is None:
+        return []
+    labels = class_labels(as_array(y, field))
+    if labels is None or labels.size == 0:
+        return []
+    labels = labels[labels >= 0]
+    if num_classes is not None:
+        labels = labels[labels < num_classes]
+        counts = np.bincount(labels, minlength=num_classes)
+        classes = np.arange(num_classes)
+    else:
+        classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2:
+        return []
+    lo, hi = int(np.argmin(counts)), int(np.argmax(counts))
+    ratio = float(counts[lo] / counts[hi])
+    if ratio >= RATIO or counts[lo] >= MAX_MINORITY:
+        return []
+    small = [int(c) for c, k in zip(classes, counts) if k < RATIO * counts[hi]]
+    if len(small) == 1:
+        who = f"class {small[0]} has {int(counts[lo])} training samples"
+    else:
+        few = counts[np.isin(classes, small)]
+        who = (
+            f"{len(small)} classes ({_short(small)}) have {int(few.min())} to {int(few.max())} "
+            "training samples each"
+        )
+    ratio_text = f"1:{fmt(1 / ratio)}" if ratio > 0 else "none at all"
+    handled = " (the loss is already class-weighted)" if class_weighted else ""
+    return [
+        Finding(
+            code="class_imbalance",
+            severity="info" if class_weighted else "warning",
+            where=field,
+            evidence={
+                "counts": {int(c): int(k) for c, k in zip(classes, counts)},
+                "minority_class": int(classes[lo]),
+                "minority_count": int(counts[lo]),
+                "majority_class": int(classes[hi]),
+                "majority_count": int(counts[hi]),
+                "ratio": ratio,
+                "small_classes": small,
+                "threshold": RATIO,
+            },
+            message=(
+                f"The classes are imbalanced: {who} against {int(counts[hi])} for class "
+                f"{int(classes[hi])} ({ratio_text}), so the model can score well while "
+                f"ignoring them{handled}."
+            ),
+            fix=Fix(
+                "weigh the loss by inverse class frequency (data.class_weight: balanced) or "
+                "draw every class equally often (data.balanced_sampler: true); collect more "
+                "samples of the small classes if you can",
+                {"data.class_weight": "balanced"},
+            ),
+        )
+    ]
+
+
+def _short(classes: list[int]) -> str:
+    if len(classes) <= 6:
+        return ", ".join(map(str, classes))
+    return ", ".join(map(str, classes[:5])) + f", ... {classes[-1]}"

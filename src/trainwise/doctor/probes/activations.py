@@ -1,0 +1,135 @@
+"""Activation statistics from forward hooks, attached only for the step being probed.
+
+For every ReLU module: which units (dim 1: features or channels) were non-zero for at least
+one sample of the batch (a unit zero for every sample and position is *dead* here). For every
+sigmoid/tanh module: the share of outputs in the flat tails, where the local derivative is
+below 1% of its maximum (sigmoid: ``y(1-y) < 0.0025``, i.e. ``|x| > 6``; tanh:
+``1 - y^2 < 0.01``, i.e. ``|x| > 3``). Every leaf module also records its call order, which
+gives the forward order of layers. Written by hand: torch has hooks but no such statistics.
+
+Cost: one reduction per hooked module per probed forward; nothing at all on other steps,
+because the hooks are removed after the probe. Hooks only read (they return None) and skip
+forwards without grad (validation), so results never change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+RELU_TYPES = (nn.ReLU, nn.ReLU6)
+SATURATING = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
+
+
+def activation_kind(module: nn.Module) -> str | None:
+    """ "relu", "sigmoid", "tanh" or None for modules without statistics."""
+    if isinstance(module, RELU_TYPES):
+        return "relu"
+    for cls, kind in SATURATING.items():
+        if isinstance(module, cls):
+            return kind
+    return None
+
+
+def saturated_mask(y: torch.Tensor, kind: str) -> torch.Tensor:
+    """Outputs where the activation's derivative is below 1% of its maximum.
+
+    >>> saturated_mask(torch.sigmoid(torch.tensor([0.0, 7.0, -7.0])), "sigmoid").tolist()
+    [False, True, True]
+    """
+    if kind == "sigmoid":
+        return y * (1 - y) < 0.0025
+    return 1 - y * y < 0.01
+
+
+class ActivationProbe:
+    """Hooks on every leaf module of ``model`` for one probed step.
+
+    After the step: ``order`` (leaf module names in call order), ``stats()`` ->
+    ``{name: {"kind", "units", "dead", "saturated", "output_layer"}}``; ``alive`` holds the
+    per-unit "non-zero somewhere" masks of ReLU modules (for dead units across probes).
+
+    Example::
+
+        probe = ActivationProbe(model).attach()
+        loss_fn(model(x), y).backward()
+        probe.detach(); probe.stats()["1"]["dead"]     # share of dead units after layer "1"
+    """
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.handles: list[Any] = []
+        self.order: list[str] = []
+        self._seen: set[str] = set()
+        self.alive: dict[str, torch.Tensor] = {}
+        self._sat: dict[str, list[torch.Tensor]] = {}
+        self._kind: dict[str, str] = {}
+        self._has_params: dict[str, bool] = {}
+
+    def attach(self) -> ActivationProbe:
+        for name, module in self.model.named_modules():
+            if next(iter(module.children()), None) is not None:
+                continue  # containers: their leaves report
+            kind = activation_kind(module)
+            if kind:
+                self._kind[name] = kind
+            self._has_params[name] = next(module.parameters(recurse=False), None) is not None
+            self.handles.append(module.register_forward_hook(self._hook(name, kind)))
+        return self
+
+    def detach(self) -> None:
+        for h in self.handles:
+            h.remove()
+        self.handles.clear()
+
+    def _hook(self, name: str, kind: str | None):
+        def hook(module, args, out):
+            if not (torch.is_grad_enabled() and module.training):
+                return None  # validation or inference forward: not the probed step
+            if name not in self._seen:
+                self._seen.add(name)
+                self.order.append(name)
+            if kind is None or not isinstance(out, torch.Tensor) or out.ndim < 1:
+                return None
+            with torch.no_grad():
+                y = out.detach()
+                if kind == "relu":
+                    units = y.transpose(0, 1).reshape(y.shape[1], -1) if y.ndim > 1 else y
+                    alive = (units > 0).any(dim=-1) if y.ndim > 1 else units > 0
+                    old = self.alive.get(name)
+                    same = old is not None and old.shape == alive.shape
+                    self.alive[name] = alive | old if same else alive
+                else:
+                    self._sat.setdefault(name, []).append(saturated_mask(y, kind).float().mean())
+            return None
+
+        return hook
+
+    def output_layers(self) -> set[str]:
+        """Activation modules called after the last module with parameters: the model's
+        output activation (a sigmoid before BCE is saturated when the model is right)."""
+        last = max((i for i, n in enumerate(self.order) if self._has_params.get(n)), default=-1)
+        return {n for n in self.order[last + 1 :] if n in self._kind}
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        outs = self.output_layers()
+        result: dict[str, dict[str, Any]] = {}
+        for name in self.order:
+            kind = self._kind.get(name)
+            if kind == "relu" and name in self.alive:
+                a = self.alive[name]
+                result[name] = {
+                    "kind": kind,
+                    "units": int(a.numel()),
+                    "dead": 1.0 - float(a.float().mean()),
+                    "output_layer": name in outs,
+                }
+            elif kind in ("sigmoid", "tanh") and name in self._sat:
+                result[name] = {
+                    "kind": kind,
+                    "saturated": float(torch.stack(self._sat[name]).mean()),
+                    "output_layer": name in outs,
+                }
+        return result

@@ -1,0 +1,128 @@
+import json
+import math
+
+import pytest
+
+from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.run_facts import RunFacts
+from trainwise.doctor.curves.underfitting import check_underfitting, find_underfit, underfit_at
+
+
+@pytest.mark.parametrize("name", ["underfit_mnist1d_tiny", "underfit_digits_lowlr"])
+def test_recorded_underfitting_runs_are_reported_at_a_quarter(curves, name):
+    rec = curves.load(name)
+    epoch, f = curves.first_detection(check_underfitting, rec["history"], curves.facts(rec))
+    assert f is not None and f.code == "underfitting"
+    # 20 planned epochs: judged from epoch index 4 (a quarter done), two epochs in a row
+    assert (f.epoch, epoch) == (4, 5)
+    ev = f.evidence
+    assert ev["reference_loss"] == pytest.approx(math.log(10)) and ev["reference"] == "ln 10"
+    assert ev["loss_share"] >= 0.5 and ev["accuracy_share"] < 0.5
+    assert ev["epochs_done"] == 6 and ev["epochs_remaining"] == 14
+    assert f"{ev['loss']:.3g}" in f.message and "ln 10" in f.message
+    json.dumps(f.to_dict())
+
+
+def test_fix_depends_on_whether_the_loss_still_falls(curves):
+    tiny = curves.load("underfit_mnist1d_tiny")  # still falling ~0.05/epoch
+    f = curves.first_detection(check_underfitting, tiny["history"], curves.facts(tiny))[1]
+    assert f.fix.overrides == {"training.epochs": 40, "optimizer.lr": 0.003}
+    low = curves.load("underfit_digits_lowlr")  # flat
+    f = curves.first_detection(check_underfitting, low["history"], curves.facts(low))[1]
+    assert "bigger model" in f.fix.text and "training.epochs" not in f.fix.overrides
+    assert f.fix.overrides == {"optimizer.lr": 9e-05}
+
+
+def test_recorded_healthy_runs_stay_silent(curves):
+    # includes circles (best possible accuracy ~84%: loss stays at ~55% of chance) and an
+    # MLP on MNIST-1D (63% accuracy but still improving at a pace that gets it there)
+    names = curves.healthy + ["overfit_mnist1d_mlp_400", "overconfident_mnist1d_mlp"]
+    for name in names:
+        rec = curves.load(name)
+        f = curves.first_detection(check_underfitting, rec["history"], curves.facts(rec))
+        assert f[1] is None, (name, str(f[1]))
+
+
+def _flat(loss, acc=None, epochs=12, **extra):
+    rows = []
+    for _ in range(epochs):
+        row = {"loss": loss, "val_loss": loss * 1.02, **extra}
+        if acc is not None:
+            row |= {"accuracy": acc, "val_accuracy": acc}
+        rows.append(row)
+    return rows
+
+
+def test_flat_high_loss_both_ways(curves):
+    facts = RunFacts(total_epochs=20, num_classes=10)
+    assert curves.first_detection(check_underfitting, _flat(2.0, 0.2), facts)[1] is not None
+    # the same loss with 90% accuracy is not underfitting; nor a low loss with poor accuracy
+    assert curves.first_detection(check_underfitting, _flat(2.0, 0.9), facts)[1] is None
+    assert curves.first_detection(check_underfitting, _flat(0.5, 0.2), facts)[1] is None
+
+
+def test_judged_only_from_a_quarter_of_the_run(curves):
+    rows = _flat(2.2, 0.12, epochs=40)
+    epoch, f = curves.first_detection(
+        check_underfitting, rows, RunFacts(total_epochs=40, num_classes=10)
+    )
+    assert (f.epoch, epoch) == (9, 10)
+    epoch, f = curves.first_detection(check_underfitting, rows, RunFacts(num_classes=10))
+    assert (f.epoch, epoch) == (4, 5)  # unknown length: from epoch 5 on
+    # unknown class count: measured against the first epoch's loss, which it never left
+    epoch, f = curves.first_detection(check_underfitting, rows, RunFacts(total_epochs=40))
+    assert (f.epoch, epoch) == (9, 10) and f.evidence["reference"] == "first epoch"
+
+
+def test_a_fast_falling_curve_is_left_alone_until_the_pace_drops(curves):
+    # 2.3 -> falls 0.12/epoch: at that pace it reaches a low loss well within 20 epochs
+    rows = [{"loss": 2.3 - 0.12 * e, "accuracy": 0.1 + 0.02 * e} for e in range(8)]
+    facts = RunFacts(total_epochs=20, num_classes=10)
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+    # the same curve flattening out at 1.9 is caught
+    rows += [{"loss": 1.45, "accuracy": 0.26} for _ in range(6)]
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is not None
+
+
+def test_dropout_inflated_training_loss_is_read_through_validation(curves):
+    # training loss (dropout on) stays at 1.9, validation (dropout off) is fine
+    rows = [{"loss": 1.9, "accuracy": 0.3, "val_loss": 0.3, "val_accuracy": 0.92}] * 12
+    assert curves.first_detection(check_underfitting, rows, RunFacts(num_classes=10))[1] is None
+
+
+def test_label_smoothing_raises_the_floor(curves):
+    # 10 classes, smoothing 0.3: no model gets below ~1.18, so a flat 1.6 is 37% of the way
+    # from there to chance (2.30), not the 69% it is without smoothing
+    h = curves.history(_flat(1.6, epochs=12))
+    plain = RunFacts(total_epochs=20, num_classes=10)
+    smoothed = RunFacts(total_epochs=20, num_classes=10, regularization={"label_smoothing": 0.3})
+    u = find_underfit(h, plain)
+    assert u is not None and u.loss_share == pytest.approx(1.6 / math.log(10))
+    assert find_underfit(h, smoothed) is None
+    assert underfit_at(h, smoothed, loss_only=True) is None
+
+
+def test_regression_against_the_first_epoch_or_a_given_chance_loss(curves):
+    rows = [{"loss": 100.0 if e == 0 else 80.0, "mse": 80.0} for e in range(12)]
+    facts = RunFacts(total_epochs=20)
+    f = curves.first_detection(check_underfitting, rows, facts)[1]
+    assert f is not None and f.evidence["reference"] == "first epoch"
+    assert "accuracy" not in f.evidence
+    # the same curve against a known target variance of 1000 is fine
+    facts = RunFacts(total_epochs=20, chance_loss=1000.0)
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+
+
+def test_strong_regularization_leaves_it_to_over_regularized(curves):
+    rec = curves.load("overreg_mnist1d_wd")
+    f = curves.first_detection(check_underfitting, rec["history"], curves.facts(rec))[1]
+    assert f is None
+    facts = RunFacts(total_epochs=20, num_classes=10)  # same curves, regularization unknown
+    assert curves.first_detection(check_underfitting, rec["history"], facts)[1] is not None
+
+
+def test_needs_a_training_loss():
+    h = CurveHistory()
+    for e in range(10):
+        h.add(e, {"accuracy": 0.1})
+    assert check_underfitting(h, RunFacts(num_classes=10)) is None

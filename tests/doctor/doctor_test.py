@@ -1,0 +1,211 @@
+import json
+import sys
+import types
+
+import pytest
+import torch
+from torch import nn
+
+from trainwise.doctor import Doctor, Finding, Fix
+from trainwise.errors import ArgumentTypeError
+
+
+def data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 6, generator=g)
+    return x, (x[:, 0] + x[:, 1] > 0).long()
+
+
+def net(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2)
+    )
+
+
+def loop(model, opt, steps, doctor=None, start=0, x_y=None):
+    """A plain loop; the doctor (if any) gets every step. Dropout draws from the global RNG."""
+    x, y = x_y or data()
+    for t in range(start, start + steps):
+        idx = torch.arange(t * 32, t * 32 + 32) % len(x)
+        out = model(x[idx])
+        loss = nn.functional.cross_entropy(out, y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if doctor is not None:
+            doctor.step(loss, inputs=x[idx], targets=y[idx], outputs=out)
+
+
+def test_the_doctor_never_changes_results():
+    torch.set_num_threads(1)
+    results = []
+    for with_doctor in (False, True):
+        model = net()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        doc = (
+            Doctor(model, opt, probe_every=2, loss_fn=nn.CrossEntropyLoss())
+            if with_doctor
+            else None
+        )
+        torch.manual_seed(1)
+        loop(model, opt, 40, doc)
+        if doc is not None:
+            doc.epoch_end({"loss": 0.5, "val_loss": 0.6})
+            doc.close()
+            assert len(doc.probes) > 0  # it did probe
+        results.append(({k: v.clone() for k, v in model.state_dict().items()}, torch.rand(4)))
+    (w0, r0), (w1, r1) = results
+    assert all(torch.equal(w0[k], w1[k]) for k in w0)  # weights and BatchNorm buffers
+    assert torch.equal(r0, r1)  # and the RNG stream
+
+
+def test_the_nan_replay_does_not_change_results_either():
+    from trainwise.doctor.probes.nonfinite import replay_forward
+
+    model = net()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    torch.manual_seed(5)
+    replay_forward(model, torch.randn(8, 6))
+    r = torch.rand(2)
+    torch.manual_seed(5)
+    torch.randn(8, 6)
+    assert torch.equal(r, torch.rand(2))
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_resumed_doctor_reports_exactly_what_an_uninterrupted_one_does():
+    torch.set_num_threads(1)
+
+    def fresh():
+        model = net()
+        return model, torch.optim.SGD(model.parameters(), lr=1e-7)  # lr_too_low
+
+    model, opt = fresh()
+    whole = Doctor(model, opt, total_steps=60)
+    torch.manual_seed(1)
+    loop(model, opt, 60, whole)
+
+    model, opt = fresh()
+    first = Doctor(model, opt, total_steps=60)
+    torch.manual_seed(1)
+    loop(model, opt, 5, first)  # mid-streak: the rule needs probes up to step 8
+    state = json.loads(json.dumps(first.state_dict()))  # JSON-able
+    first.close()
+    second = Doctor(model, opt, total_steps=60)
+    second.load_state_dict(state)
+    loop(model, opt, 55, second, start=5)
+    assert [f.to_dict() for f in second.findings] == [f.to_dict() for f in whole.findings]
+    assert [f.code for f in whole.findings] == ["lr_too_low"]
+
+
+def test_findings_are_ranked_and_echoed_once_each():
+    model = net()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-7)
+    seen = []
+    doc = Doctor(model, opt, echo=seen.append)
+    loop(model, opt, 30, doc)
+    doc.step(torch.tensor(float("nan")))
+    assert [f.code for f in seen] == ["lr_too_low", "nan_loss"]
+    assert [f.code for f in doc.findings] == ["nan_loss", "lr_too_low"]  # errors first
+    assert doc.step(torch.tensor(float("nan"))) == [] and doc.halted
+
+
+def test_check_data_uses_preflight_and_keeps_the_probe_armed(monkeypatch):
+    calls = []
+
+    def run_preflight(x, y, **kw):
+        kw["model"](x[:4])  # a preflight forward pass with grad on
+        calls.append(kw)
+        return [Finding("class_imbalance", "warning", "few ones", Fix("rebalance"))]
+
+    fake = types.ModuleType("trainwise.doctor.preflight")
+    fake.run_preflight = run_preflight
+    monkeypatch.setitem(sys.modules, "trainwise.doctor.preflight", fake)
+    model = net()
+    doc = Doctor(model, torch.optim.Adam(model.parameters()))
+    x, y = data()
+    found = doc.check_data(x, y, x_val=x[:10], y_val=y[:10])
+    assert [f.code for f in found] == ["class_imbalance"]
+    assert calls[0]["num_classes"] == 2 and calls[0]["task"] == "classification"
+    assert doc.label_counts == {0: int((y == 0).sum()), 1: int((y == 1).sum())}
+    assert doc.prober.armed_step == 0 and doc.prober._acts.order == []  # not polluted
+
+
+def test_check_data_without_the_preflight_package_returns_nothing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "trainwise.doctor.preflight", None)
+    doc = Doctor(net())
+    assert doc.check_data(*data()) == []
+
+
+def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
+    seen = {}
+
+    class CurveRules:
+        def __init__(self, total_epochs=None, regularization=None):
+            seen["init"] = (total_epochs, regularization)
+
+        def update(self, epoch, logs, step=None):
+            seen.setdefault("updates", []).append((epoch, logs["val_loss"], step))
+            return []
+
+        def state_dict(self):
+            return {"n": len(seen["updates"])}
+
+    def check_test_shift(val, test, *, epoch=None, step=None):
+        seen["test"] = (val, test, epoch, step)
+        return [Finding("test_shift", "warning", "worse on test", Fix("check the split"))]
+
+    fake = types.ModuleType("trainwise.doctor.curves")
+    fake.CurveRules, fake.check_test_shift = CurveRules, check_test_shift
+    monkeypatch.setitem(sys.modules, "trainwise.doctor.curves", fake)
+    doc = Doctor(net(), total_epochs=3, regularization={"dropout": 0.3})
+    doc.step_count = 7
+    doc.epoch_end({"loss": 1.0, "val_loss": 1.1, "val_accuracy": 0.5})
+    doc.epoch_end({"loss": 0.9, "val_loss": 1.0, "val_accuracy": 0.6})
+    assert seen["init"] == (3, {"dropout": 0.3})
+    assert seen["updates"] == [(0, 1.1, 7), (1, 1.0, 7)]
+    found = doc.check_test({"loss": 2.0, "accuracy": 0.3})
+    assert seen["test"] == ({"loss": 1.0, "accuracy": 0.6}, {"loss": 2.0, "accuracy": 0.3}, 1, 7)
+    assert [f.code for f in found] == ["test_shift"]
+    assert doc.state_dict()["curves"] == {"n": 2}
+
+
+def test_close_removes_every_hook():
+    model = net()
+    doc = Doctor(model)
+    assert any(m._forward_hooks for m in model.modules())  # armed for step 0
+    doc.close()
+    assert not any(m._forward_hooks for m in model.modules())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"model": "net"}, "Doctor model: str"),
+        ({"optimizer": 3}, "Doctor optimizer: int"),
+        ({"task": "ranking"}, "Doctor task: 'ranking'"),
+        ({"total_steps": 0}, "Doctor total_steps: 0"),
+    ],
+)
+def test_bad_arguments_name_the_field_and_what_is_allowed(kwargs, match):
+    args = {"model": net(), **kwargs}
+    with pytest.raises(ArgumentTypeError, match=match):
+        Doctor(args.pop("model"), **args)
+
+
+def test_underfitting_is_dropped_when_a_live_cause_explains_it(monkeypatch):
+    class CurveRules:
+        def __init__(self, **kw):
+            pass
+
+        def update(self, epoch, logs, step=None):
+            return [Finding("underfitting", "warning", "loss stays high", Fix("train longer"))]
+
+    fake = types.ModuleType("trainwise.doctor.curves")
+    fake.CurveRules = CurveRules
+    monkeypatch.setitem(sys.modules, "trainwise.doctor.curves", fake)
+    doc = Doctor(net())
+    assert [f.code for f in doc.epoch_end({"loss": 1.0})] == ["underfitting"]
+    doc._add([Finding("lr_too_low", "warning", "tiny steps", Fix("raise lr"))])
+    assert doc.epoch_end({"loss": 1.0}) == []

@@ -1,0 +1,37 @@
+import torch
+
+from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.loss_track import LossTrack
+from trainwise.doctor.live.lr_too_high import LrTooHigh
+from trainwise.doctor.probes.layout import ModelLayout
+
+
+def test_sgd_at_lr_5_fires_early_and_suggests_a_tenth(kit):
+    model = kit.mlp()
+    doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=5.0))
+    f = kit.one(doc, "lr_too_high")
+    assert f.step <= 4
+    assert f.fix.overrides == {"optimizer.lr": 0.5}
+    assert f.evidence["update_ratio"] >= 0.1
+    assert "dead_relu" not in kit.codes(doc)  # the dead units are its consequence
+
+
+def test_adam_at_1e_3_is_silent(kit):
+    doc = kit.train(kit.mlp(), steps=200)
+    assert "lr_too_high" not in kit.codes(doc)
+
+
+def test_diverging_loss_fires_with_the_onset_where_it_doubled(kit):
+    model = kit.mlp()
+    rule, track = LrTooHigh(), LossTrack()
+    losses = [1.0] * 10 + [1.5, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    found = []
+    for step, v in enumerate(losses):
+        track.add(step, v)
+        ctx = LiveContext(
+            step=step, epoch=0, loss=v, losses=track, layout=ModelLayout(model), lr=0.1, max_lr=0.1
+        )
+        found += rule.observe(ctx)
+    assert len(found) == 1
+    assert found[0].step == 11  # the first loss above 2x the start (1.0)
+    assert found[0].evidence["start_loss"] == 1.0

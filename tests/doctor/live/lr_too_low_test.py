@@ -1,0 +1,43 @@
+import torch
+
+
+def test_sgd_at_lr_1e_7_fires_and_suggests_a_bigger_lr(kit):
+    model = kit.mlp()
+    doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=1e-7), steps=60)
+    f = kit.one(doc, "lr_too_low")
+    assert f.step == 0
+    assert f.evidence["max_update_ratio"] < 3e-5
+    assert f.fix.overrides["optimizer.lr"] == 1e-4  # 1000x, the most it suggests at once
+    assert kit.codes(doc) == {"lr_too_low"}
+
+
+def test_adam_at_1e_7_fires(kit):
+    model = kit.mlp()
+    doc = kit.train(model, torch.optim.Adam(model.parameters(), lr=1e-7), steps=60)
+    assert "lr_too_low" in kit.codes(doc)
+
+
+def test_healthy_sgd_is_silent(kit):
+    model = kit.mlp()
+    doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
+    assert "lr_too_low" not in kit.codes(doc)
+
+
+def test_a_schedule_that_decayed_the_lr_is_not_a_finding(kit):
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    from trainwise.doctor import Doctor
+
+    x, y = kit.data()
+    doc = Doctor(model, opt, total_steps=120)
+    for step in range(120):
+        if step == 40:  # a finished schedule: the lr drops to 1e-9
+            for g in opt.param_groups:
+                g["lr"] = 1e-9
+        idx = torch.arange(step * 32, step * 32 + 32) % len(x)
+        loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        doc.step(loss, inputs=x[idx], targets=y[idx])
+    assert "lr_too_low" not in kit.codes(doc)

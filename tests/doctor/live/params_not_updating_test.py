@@ -1,0 +1,60 @@
+import torch
+from torch import nn
+
+
+def test_a_layer_missing_from_the_optimizer_is_an_error_at_step_0(kit):
+    model = kit.mlp()
+    held = [p for i, layer in enumerate(model) if i != 2 for p in layer.parameters()]
+    doc = kit.train(model, torch.optim.Adam(held, lr=1e-3), steps=20)
+    f = kit.one(doc, "params_not_updating")
+    assert (f.severity, f.step, f.where) == ("error", 0, "2")
+    assert f.evidence["params"] == ["2.weight", "2.bias"] and f.evidence["values"] == 32 * 33
+
+
+class Detached(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(8, 4)
+        self.b = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.a(x) + self.b(x).detach()
+
+
+def test_a_detached_branch_never_gets_a_gradient(kit):
+    torch.manual_seed(0)
+    doc = kit.train(Detached(), steps=20)
+    f = kit.one(doc, "params_not_updating")
+    assert (f.severity, f.step, f.where) == ("warning", 0, "b")
+    assert f.evidence["status"] == "none"
+
+
+def test_a_parameter_group_with_lr_0_never_changes(kit):
+    model = kit.mlp()
+    groups = [
+        {"params": [p for i, m in enumerate(model) if i != 4 for p in m.parameters()]},
+        {"params": list(model[4].parameters()), "lr": 0.0},
+    ]
+    doc = kit.train(model, torch.optim.SGD(groups, lr=0.05), steps=20)
+    f = kit.one(doc, "params_not_updating")
+    assert f.where == "4" and f.evidence["status"] == "unchanged"
+
+
+def test_healthy_run_is_silent(kit):
+    doc = kit.train(kit.mlp())
+    assert "params_not_updating" not in kit.codes(doc)
+
+
+def test_frozen_parameters_are_not_reported(kit):
+    model = kit.mlp()
+    model[0].requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    doc = kit.train(model, torch.optim.Adam(trainable, lr=1e-3), steps=20)
+    assert "params_not_updating" not in kit.codes(doc)
+
+
+def test_the_frozen_layers_growing_gradient_is_not_called_exploding(kit):
+    model = kit.mlp()
+    held = [p for i, layer in enumerate(model) if i != 2 for p in layer.parameters()]
+    doc = kit.train(model, torch.optim.Adam(held, lr=1e-3), steps=200)
+    assert kit.codes(doc) == {"params_not_updating"}

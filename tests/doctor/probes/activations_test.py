@@ -1,0 +1,48 @@
+import torch
+from torch import nn
+
+from trainwise.doctor.probes.activations import ActivationProbe, activation_kind, saturated_mask
+
+
+def test_dead_units_are_zero_for_every_sample_and_position():
+    model = nn.Sequential(nn.Conv1d(1, 3, 1, bias=False), nn.ReLU())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([1.0, -1.0, 0.0]).view(3, 1, 1))
+    x = torch.tensor([[[1.0, -2.0]], [[3.0, 4.0]]])  # channel 1 fires only at x=-2
+    probe = ActivationProbe(model).attach()
+    model(x).sum()
+    probe.detach()
+    assert probe.alive["1"].tolist() == [True, True, False]
+    stats = probe.stats()["1"]
+    assert stats["units"] == 3 and abs(stats["dead"] - 1 / 3) < 1e-6
+
+
+def test_saturated_share_and_the_output_layer():
+    model = nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 1), nn.Sigmoid())
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[10.0], [0.1]]))
+        model[0].bias.zero_()
+    probe = ActivationProbe(model).attach()
+    model(torch.tensor([[1.0], [2.0]]))
+    probe.detach()
+    stats = probe.stats()
+    assert stats["1"]["saturated"] == 0.5  # unit 0 pinned at 1, unit 1 in the linear part
+    assert not stats["1"]["output_layer"] and stats["3"]["output_layer"]
+    assert probe.order == ["0", "1", "2", "3"]
+
+
+def test_hooks_skip_forwards_without_grad_and_come_off():
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    probe = ActivationProbe(model).attach()
+    with torch.no_grad():
+        model(torch.randn(4, 2))
+    assert probe.order == []
+    probe.detach()
+    model(torch.randn(4, 2))
+    assert probe.order == [] and not model[1]._forward_hooks
+
+
+def test_kinds_and_mask():
+    assert [activation_kind(m) for m in (nn.ReLU(), nn.Tanh(), nn.GELU())] == ["relu", "tanh", None]
+    y = torch.tanh(torch.tensor([0.0, 2.0, 4.0]))
+    assert saturated_mask(y, "tanh").tolist() == [False, False, True]
