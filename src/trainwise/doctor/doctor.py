@@ -23,6 +23,7 @@ from torch import nn
 
 from trainwise.doctor.finding import Finding, rank
 from trainwise.doctor.live import LiveContext, make_live_rules
+from trainwise.doctor.live.loss_not_decreasing import SPECIFIC
 from trainwise.doctor.live.loss_track import LossTrack
 from trainwise.doctor.probes import (
     ModelLayout,
@@ -35,19 +36,9 @@ from trainwise.doctor.probes import (
 from trainwise.errors import ArgumentTypeError
 
 TASKS = ("classification", "binary", "regression")
-#: live findings that explain a stalled training loss (and so an "underfitting" curve)
-LIVE_CAUSES = (
-    "nan_loss",
-    "lr_too_high",
-    "lr_too_low",
-    "vanishing_gradients",
-    "exploding_gradients",
-    "dead_relu",
-    "saturated_activations",
-    "params_not_updating",
-    "unshuffled_data",
-    "loss_output_mismatch",
-)
+#: live findings that explain a stalled training loss (and so an "underfitting" curve): the
+#: same causes that keep ``loss_not_decreasing`` quiet
+LIVE_CAUSES = SPECIFIC
 
 
 class Doctor:

@@ -36,24 +36,14 @@ from trainwise.experiments.predictions import (
     to_probabilities,
 )
 from trainwise.training.run_dir import make_run_dir, write_json
+from trainwise.training.session import chosen_dir
 
 
 def cv_root(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
-    """``out_dir``; or ``output.dir/output.name``; on resume the newest
-    ``output.dir/<stem>-cv-*``; or a new ``output.dir/<stem>-cv-<time>``."""
-    if out_dir is not None:
-        root = Path(out_dir)
-    elif cfg.output.name is not None:
-        root = Path(cfg.output.dir) / cfg.output.name
-    elif resume:
-        found = sorted(Path(cfg.output.dir).glob(f"{stem}-cv-*"), key=lambda p: p.stat().st_mtime)
-        if not found:
-            raise CheckpointError(
-                f"--resume: no cross-validation of {stem!r} in {cfg.output.dir!r}; give its "
-                "directory with --out DIR"
-            )
-        root = found[-1]
-    else:
+    """The cross-validation's folder (see :func:`~trainwise.training.session.chosen_dir`), or a
+    new ``output.dir/<stem>-cv-<time>``."""
+    root = chosen_dir(cfg, out_dir, f"{stem}-cv", resume, what="cross-validation")
+    if root is None:
         return make_run_dir(cfg.output.dir, None, f"{stem}-cv")
     if resume and not root.is_dir():
         raise CheckpointError(f"--resume: {str(root)!r} does not exist; nothing to resume")

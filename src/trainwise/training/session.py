@@ -84,23 +84,30 @@ def fit_kwargs(cfg: Config, bundle) -> dict[str, Any]:
     )
 
 
-def resolve_run_dir(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
-    """The run directory: ``out_dir``; or on resume the newest ``output.dir/<stem>-*``; or a
-    new ``output.dir/<stem>-<time>``. A new run never writes into a directory that already
-    holds checkpoints (that would mix two runs)."""
+def chosen_dir(cfg: Config, out_dir, stem: str, resume: bool, what: str = "run") -> Path | None:
+    """Where the user asked the output to go: ``out_dir``; or ``output.dir/output.name``; on
+    resume the newest ``output.dir/<stem>-*``. None means "a new ``<stem>-<time>``"."""
     if out_dir is not None:
-        run_dir = Path(out_dir)
-    elif cfg.output.name is not None:
-        run_dir = Path(cfg.output.dir) / cfg.output.name
-    elif resume:
+        return Path(out_dir)
+    if cfg.output.name is not None:
+        return Path(cfg.output.dir) / cfg.output.name
+    if resume:
         found = sorted(Path(cfg.output.dir).glob(f"{stem}-*"), key=lambda p: p.stat().st_mtime)
         if not found:
             raise CheckpointError(
-                f"--resume: no run of {stem!r} in {cfg.output.dir!r}; give the run directory "
+                f"--resume: no {what} of {stem!r} in {cfg.output.dir!r}; give its directory "
                 "with --out DIR"
             )
-        run_dir = found[-1]
-    else:
+        return found[-1]
+    return None
+
+
+def resolve_run_dir(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
+    """The run directory (see :func:`chosen_dir`), or a new ``output.dir/<stem>-<time>``. A new
+    run never writes into a directory that already holds checkpoints (that would mix two
+    runs)."""
+    run_dir = chosen_dir(cfg, out_dir, stem, resume)
+    if run_dir is None:
         return make_run_dir(cfg.output.dir, None, stem)
     ckpts = run_dir / "checkpoints"
     if resume and not ckpts.is_dir():

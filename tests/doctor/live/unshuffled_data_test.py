@@ -25,3 +25,27 @@ def test_regression_targets_are_not_classes():
     assert batch_classes(torch.tensor([0.5, 1.5])) is None
     assert batch_classes(torch.tensor([[0.0], [1.0]])).tolist() == [0, 1]
     assert batch_classes(torch.tensor([3, 1])).tolist() == [3, 1]
+
+
+def test_live_rule_stays_quiet_when_preflight_already_reported_it():
+    import torch
+
+    from trainwise.doctor import Doctor
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(256, 4)
+    y = torch.arange(256) // 128  # sorted: two long runs
+    doctor = Doctor(model, opt, task="classification")
+    doctor.check_data(x, y)
+    assert [f.code for f in doctor.findings] == ["unshuffled_data"]
+    for i in range(0, 256, 32):  # the loop trains in that sorted order
+        xb, yb = x[i : i + 32], y[i : i + 32]
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        doctor.step(loss, inputs=xb, targets=yb)
+    assert [f.code for f in doctor.findings] == ["unshuffled_data"]
+    doctor.close()
