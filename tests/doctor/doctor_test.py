@@ -97,6 +97,29 @@ def test_resumed_doctor_reports_exactly_what_an_uninterrupted_one_does():
     loop(model, opt, 55, second, start=5)
     assert [f.to_dict() for f in second.findings] == [f.to_dict() for f in whole.findings]
     assert [f.code for f in whole.findings] == ["lr_too_low"]
+    assert second.probe_log == json.loads(json.dumps(whole.probe_log))  # history survives too
+
+
+def test_probe_log_keeps_one_compact_record_per_probe():
+    model = net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    doctor = Doctor(model, opt, probe_every=10)
+    torch.manual_seed(0)
+    loop(model, opt, 25, doctor)
+    log = doctor.probe_log
+    assert [r["step"] for r in log] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24]
+    first = log[0]
+    assert list(first["grad_norm"]) == ["0.weight", "4.weight"]  # layer weights, forward order
+    assert set(first["update_ratio"]) == {"0.weight", "4.weight"}
+    assert all(g > 0 for g in first["grad_norm"].values())
+    assert set(first["dead"]) == {"2"} and 0 <= first["dead"]["2"] <= 1
+    assert first["saturated"] == {}
+    x, y = data()
+    same = net()
+    torch.manual_seed(0)  # same weights and dropout mask as step 0
+    expected = nn.functional.cross_entropy(same(x[:32]), y[:32])
+    assert first["loss"] == pytest.approx(float(expected), rel=1e-5)
+    json.dumps(log)  # JSON-able for probes.jsonl and checkpoints
 
 
 def test_findings_are_ranked_and_echoed_once_each():

@@ -124,6 +124,8 @@ class Doctor:
         self._every_step_rules = [r for r in self.rules if r.every_step]
         self.losses = LossTrack()
         self.probes: deque = deque(maxlen=8)
+        #: one compact record per probe (see ProbeReading.record); fit writes it to probes.jsonl
+        self.probe_log: list[dict[str, Any]] = []
         self.step_count = 0  # optimizer steps seen
         self.epoch = 0  # epochs finished
         self.max_lr: float | None = None
@@ -222,7 +224,9 @@ class Doctor:
         probe = None
         if self.prober.armed_step == t:
             probe = self.prober.collect(t, self.epoch, inputs, outputs)
-            self.probes.append(probe)
+            if probe is not None:
+                self.probes.append(probe)
+                self.probe_log.append(probe.record(self.layout.weights, value))
         elif self.prober.armed_step is not None:
             self.prober.disarm()  # armed for a step that never came (e.g. a skipped step)
         ctx = LiveContext(
@@ -321,6 +325,7 @@ class Doctor:
             "losses": self.losses.state_dict(),
             "rules": {r.code: r.state_dict() for r in self.rules},
             "last_logs": self._last_logs,
+            "probe_log": self.probe_log,
             "curves": curves.state_dict() if curves is not None else None,
         }
 
@@ -338,6 +343,7 @@ class Doctor:
             if rule.code in state.get("rules", {}):
                 rule.load_state_dict(state["rules"][rule.code])
         self._last_logs = state.get("last_logs")
+        self.probe_log = list(state.get("probe_log", []))
         if state.get("curves") is not None and self._curve_rules() is not None:
             self._curves.load_state_dict(state["curves"])
         self.probes.clear()

@@ -338,6 +338,10 @@ def fit(
             (run_dir / "findings.json").write_text(
                 json.dumps([f.to_dict() for f in findings], indent=1)
             )
+            # the probe history, one JSON line per probed step (report's gradient-flow plots)
+            (run_dir / "probes.jsonl").write_text(
+                "".join(json.dumps(r) + "\n" for r in doc.probe_log)
+            )
         if verbose and done:
             from trainwise.doctor.attach import summary_lines
 

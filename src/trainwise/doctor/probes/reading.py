@@ -32,6 +32,26 @@ class ProbeReading:
     input_rms: float | None = None
     output_spread: float | None = None
 
+    def record(self, weights: list[str], loss: float | None = None) -> dict[str, Any]:
+        """A compact JSON-able summary for the run's probe history (``probes.jsonl``, the
+        report's gradient-flow and activation plots): per layer weight (in forward order) its
+        gradient norm and update/weight ratio, per activation module its dead or saturated
+        share. About 100 bytes per layer; the history has ~64 of them per run."""
+
+        def num(v):
+            return float(v) if v is not None and math.isfinite(v) else None
+
+        rec: dict[str, Any] = {"step": self.step, "epoch": self.epoch, "loss": num(loss)}
+        rec["grad_norm"] = {w: num(self.grads[w]["norm"]) for w in weights if w in self.grads}
+        rec["update_ratio"] = {
+            w: num(self.updates[w]["ratio"]) for w in weights if w in self.updates
+        }
+        rec["dead"] = {m: a["dead"] for m, a in self.activations.items() if "dead" in a}
+        rec["saturated"] = {
+            m: a["saturated"] for m, a in self.activations.items() if "saturated" in a
+        }
+        return rec
+
     def total_grad_norm(self, skip: set[str] | frozenset = frozenset()) -> float:
         """Global gradient norm over every parameter not in ``skip`` (NaN/inf propagate)."""
         return math.sqrt(sum(g["norm"] ** 2 for n, g in self.grads.items() if n not in skip))
