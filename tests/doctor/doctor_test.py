@@ -118,7 +118,7 @@ def test_probe_log_keeps_one_compact_record_per_probe():
     same = net()
     torch.manual_seed(0)  # same weights and dropout mask as step 0
     expected = nn.functional.cross_entropy(same(x[:32]), y[:32])
-    assert first["loss"] == pytest.approx(float(expected), rel=1e-5)
+    assert first["loss"] == pytest.approx(float(expected.detach()), rel=1e-5)
     json.dumps(log)  # JSON-able for probes.jsonl and checkpoints
 
 
