@@ -62,6 +62,21 @@ def test_sigmoid_into_with_logits_loss():
     assert check_outputs(BIN[:4].sigmoid(), nn.BCEWithLogitsLoss(), "binary") == []  # too few
 
 
+def test_the_producing_op_decides_when_the_outputs_carry_their_history():
+    torch.manual_seed(0)
+    head = nn.Linear(2, 1)
+    with torch.no_grad():
+        head.weight.fill_(0.1)
+        head.bias.fill_(0.5)
+    x = torch.rand(64, 2)  # raw scores 0.5..0.7: inside [0, 1] but no sigmoid anywhere
+    raw = head(x)
+    assert check_outputs(raw, nn.BCEWithLogitsLoss(), "binary") == []
+    assert len(check_outputs(raw.detach(), nn.BCEWithLogitsLoss(), "binary")) == 1  # values only
+    (f,) = check_outputs(torch.sigmoid(head(x)), nn.BCEWithLogitsLoss(), "binary")
+    assert f.evidence["produced_by"] == "Sigmoid"
+    assert check_outputs(raw, nn.BCEWithLogitsLoss(), "binary", last_op="Sigmoid") != []
+
+
 def test_raw_outputs_into_bce_on_probabilities():
     (f,) = check_outputs(BIN, nn.BCELoss(), "binary")
     assert f.fix.overrides == {"loss.name": "bce_with_logits"}

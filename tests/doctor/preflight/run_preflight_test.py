@@ -50,6 +50,15 @@ def test_softmax_model_and_too_narrow_head(bundle):
     assert all(f.severity == "error" for f in found)
 
 
+def test_off_by_one_labels_are_named_once_not_also_as_imbalance(bundle):
+    b = bundle("digits")
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    y = b.y_train + 1  # labels 1..10 for 10 outputs: class 0 looks empty
+    found = run_preflight(b.x_train, y, model=model, loss_fn=nn.CrossEntropyLoss(), shuffle=True)
+    assert [f.code for f in found] == ["label_out_of_range"]
+    assert [f.code for f in run_preflight(b.x_train, y, num_classes=11)] == ["class_imbalance"]
+
+
 def test_several_faults_at_once_are_ranked_errors_first():
     from trainwise.data.config import DataConfig, FaultConfig
 
@@ -66,6 +75,7 @@ def test_several_faults_at_once_are_ranked_errors_first():
 def test_binary_task_with_float_targets(bundle):
     b = bundle("circles", label_noise=0.2)
     y = b.y_train.float()
+    torch.manual_seed(0)
     found = run_preflight(
         b.x_train, y, task="binary", model=nn.Linear(2, 1), loss_fn=nn.BCEWithLogitsLoss()
     )

@@ -29,7 +29,8 @@ class LossOutputMismatch(LiveRule):
         except ImportError:
             return []
         try:
-            found = check_outputs(ctx.outputs.detach(), ctx.loss_fn, ctx.task, ctx.targets)
+            # the outputs themselves (not detached): their autograd history names the last op
+            found = check_outputs(ctx.outputs, ctx.loss_fn, ctx.task, ctx.targets)
         except Exception as exc:  # the doctor must never stop a training run
             warnings.warn(f"doctor: the live loss/output check failed: {exc!r}", stacklevel=2)
             return []

@@ -7,9 +7,11 @@ Looks at one batch of outputs (the preflight's forward pass, or the first live b
   stalls), or a single output column (cross-entropy over one class is always 0);
 - a loss on probabilities (``FromProbabilities``, ``from_logits: false``) fed anything else;
 - ``NLLLoss`` fed probabilities or raw scores instead of log-probabilities;
-- a with-logits binary loss fed values all in [0, 1] (a sigmoid already applied: the loss's
-  own sigmoid then caps every prediction between 0.5 and 0.73); raw logits at initialization
-  are centred on 0, so at least 8 values all in [0, 1] and not all equal is conclusive;
+- a with-logits binary loss fed the output of a sigmoid (the loss's own sigmoid then caps
+  every prediction between 0.5 and 0.73). When the outputs carry their autograd history the
+  producing operation decides (``Sigmoid``/``Softmax``: fire; anything else: silent, since a
+  small linear head can give raw scores inside [0, 1]); without it, at least 8 values all in
+  [0, 1] and not all equal;
 - binary cross-entropy on probabilities fed values outside [0, 1];
 - outputs whose width does not match the targets' (regression, binary, one-hot).
 
@@ -26,6 +28,7 @@ import numpy as np
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.preflight.arrays import as_array, finite_rows, fmt, rows
 from trainwise.doctor.preflight.loss_kind import loss_kind
+from trainwise.doctor.preflight.model_outputs import output_op
 
 TOL = 1e-3
 MIN_VALUES = 8
@@ -69,7 +72,9 @@ def _is_log_probabilities(st: dict[str, float]) -> bool:
     return st["max"] <= 1e-6 and abs(st["logsumexp_min"]) <= TOL and abs(st["logsumexp_max"]) <= TOL
 
 
-def check_outputs(outputs: Any, loss_fn: Any, task: str, targets: Any = None) -> list[Finding]:
+def check_outputs(
+    outputs: Any, loss_fn: Any, task: str, targets: Any = None, last_op: str | None = None
+) -> list[Finding]:
     """Error findings when one batch of model ``outputs`` does not suit ``loss_fn``.
 
     Args:
@@ -78,6 +83,9 @@ def check_outputs(outputs: Any, loss_fn: Any, task: str, targets: Any = None) ->
             loss name; an unknown loss gives no finding.
         task: "classification" | "binary" | "regression" (context only; the loss decides).
         targets: the batch's targets, if at hand (enables the width checks).
+        last_op: the autograd operation that produced ``outputs`` ("Sigmoid", "Addmm", ...;
+            see :func:`~trainwise.doctor.preflight.model_outputs.output_op`); default None:
+            read from ``outputs`` when it is a tensor with autograd history.
 
     Evidence: ``loss``, ``expects``, ``shape`` and the batch's ``min``/``max``, row sums and
     row logsumexp when they matter.
@@ -92,6 +100,8 @@ def check_outputs(outputs: Any, loss_fn: Any, task: str, targets: Any = None) ->
     kind = loss_kind(loss_fn)
     if kind is None or outputs is None:
         return []
+    if last_op is None:
+        last_op = output_op(outputs)
     o = as_array(outputs, "outputs")
     if o.ndim == 0 or o.size == 0:
         return []
@@ -106,7 +116,7 @@ def check_outputs(outputs: Any, loss_fn: Any, task: str, targets: Any = None) ->
     if kind in ("logits", "probabilities", "log_probabilities"):
         found += _categorical(o, kind, base, t)
     elif kind in ("binary_logits", "binary_probabilities"):
-        found += _binary(o, kind, base, t)
+        found += _binary(o, kind, base, t, last_op)
     elif t is not None and t.ndim >= 1 and len(t) == len(o):
         width, t_width = o[0].size, t[0].size
         if width != t_width:
@@ -202,7 +212,12 @@ def _categorical(o: np.ndarray, kind: str, base: dict, t: np.ndarray | None) -> 
     return found
 
 
-def _binary(o: np.ndarray, kind: str, base: dict, t: np.ndarray | None) -> list[Finding]:
+SQUASHING_OPS = ("Sigmoid", "Softmax", "Hardsigmoid")
+
+
+def _binary(
+    o: np.ndarray, kind: str, base: dict, t: np.ndarray | None, last_op: str | None
+) -> list[Finding]:
     found = []
     if t is not None and t.ndim >= 1 and len(t) == len(o) and o[0].size != t[0].size:
         found.append(
@@ -223,8 +238,10 @@ def _binary(o: np.ndarray, kind: str, base: dict, t: np.ndarray | None) -> list[
     if v.size == 0:
         return found
     lo, hi = float(v.min()), float(v.max())
-    ev = {**base, "min": lo, "max": hi}
-    if kind == "binary_logits" and v.size >= MIN_VALUES and lo >= 0 and hi <= 1 and hi > lo:
+    ev = {**base, "min": lo, "max": hi, "produced_by": last_op}
+    in_unit = v.size >= MIN_VALUES and lo >= 0 and hi <= 1 and hi > lo
+    squashed = last_op in SQUASHING_OPS if last_op is not None else in_unit
+    if kind == "binary_logits" and squashed and lo >= 0 and hi <= 1:
         found.append(
             _finding(
                 f"All {v.size} outputs lie in [0, 1] ({fmt(lo)} to {fmt(hi)}) as after a "

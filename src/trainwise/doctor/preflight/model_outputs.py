@@ -1,21 +1,47 @@
 """One batch through the model, without side effects, for the output-based checks.
 
-The forward pass runs under ``torch.no_grad`` in eval mode (the previous mode of every module
+The forward pass runs in eval mode (the previous mode of every module
 is restored afterwards) inside ``torch.random.fork_rng``, so dropout masks or any other
 random draw in ``forward`` do not move the caller's RNG streams: a run with the preflight
-gives the same weights as one without it. Cost: one forward pass of at most 64 samples.
+gives the same weights as one without it. Autograd stays on for that one pass so the output
+tensor remembers the operation that produced it (``op``: "Sigmoid", "Softmax", ...), which
+tells a sigmoid at the end of the model apart from raw scores that happen to lie in [0, 1].
+Cost: one forward pass of at most 64 samples and its graph, freed at once.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from torch import nn
 
 from trainwise.doctor.preflight.arrays import as_array, finite_rows, rows, sample_indices
+
+
+class ModelOutputs(NamedTuple):
+    out: torch.Tensor  # detached float32 CPU outputs
+    idx: np.ndarray  # rows of x they belong to
+    op: str | None  # the operation that produced them (see :func:`output_op`)
+
+
+def output_op(t: Any) -> str | None:
+    """The name of the autograd operation that produced ``t`` ("Sigmoid", "Softmax",
+    "Addmm", ...), or None for a tensor without history (made under no_grad, or a leaf).
+
+    >>> output_op(torch.sigmoid(torch.zeros(2, requires_grad=True)))
+    'Sigmoid'
+    """
+    fn = getattr(t, "grad_fn", None)
+    if fn is None:
+        return None
+    name = type(fn).__name__
+    for suffix in ("Backward0", "Backward1", "Backward"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _first_tensor(out: Any) -> torch.Tensor | None:
@@ -28,16 +54,16 @@ def _first_tensor(out: Any) -> torch.Tensor | None:
 
 def model_outputs(
     model: nn.Module, x: Any, *, max_rows: int = 64, seed: int = 0
-) -> tuple[torch.Tensor, np.ndarray] | None:
+) -> ModelOutputs | None:
     """The model's outputs on up to ``max_rows`` finite training samples (a seeded sample),
-    with the row indices used; None when the forward pass fails (the trainer reports shape
-    errors itself with its own message).
+    with the row indices used and the operation that produced them; None when the forward
+    pass fails (the trainer reports shape errors itself with its own message).
 
     Example::
 
-        >>> out, idx = model_outputs(nn.Linear(3, 2), np.ones((10, 3), dtype=np.float32))
-        >>> tuple(out.shape), idx.tolist()[:3]
-        ((10, 2), [0, 1, 2])
+        >>> out, idx, op = model_outputs(nn.Linear(3, 2), np.ones((10, 3), dtype=np.float32))
+        >>> tuple(out.shape), idx.tolist()[:3], op
+        ((10, 2), [0, 1, 2], 'Addmm')
     """
     arr = as_array(x, "x_train")
     if len(arr) == 0:
@@ -57,7 +83,7 @@ def model_outputs(
     cuda = [device.index or 0] if device.type == "cuda" else []
     out, error = None, None
     try:
-        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+        with torch.random.fork_rng(devices=cuda), torch.enable_grad():
             model.eval()
             for batch in tries:
                 try:
@@ -72,4 +98,4 @@ def model_outputs(
         warnings.warn(f"preflight: the model's forward pass failed ({error!r})", stacklevel=2)
     if out is None:
         return None
-    return out.detach().float().cpu(), idx
+    return ModelOutputs(out.detach().float().cpu(), idx, output_op(out))

@@ -55,7 +55,8 @@ def run_preflight(
     Checks: ``nan_in_data`` (every split), ``loss_output_mismatch`` (with ``model`` and
     ``loss_fn``), ``label_out_of_range`` (every split; C from ``num_classes`` or the model's
     output width), ``unnormalized_inputs``, ``unshuffled_data`` (training order),
-    ``class_imbalance`` and ``label_noise`` (classification and binary), ``split_leakage``
+    ``class_imbalance`` and ``label_noise`` (classification and binary, skipped when labels
+    are out of range), ``split_leakage``
     and ``distribution_shift`` (train against validation and test). Takes well under 2 s on
     MNIST-1D; large data is sub-sampled.
 
@@ -105,10 +106,10 @@ def run_preflight(
     if model is not None:
         got = model_outputs(model, x, seed=seed)
         if got is not None:
-            out, idx = got
+            out, idx, op = got
             if loss_fn is not None:
                 targets = None if y is None else y[idx]
-                found += check_outputs(out, loss_fn, task, targets)
+                found += check_outputs(out, loss_fn, task, targets, last_op=op)
             width = int(out.shape[1]) if out.dim() == 2 else 1
             if task == "classification" and width >= 2 and (classes is None or width < classes):
                 classes, source = width, f"the model has {width} outputs"
@@ -120,7 +121,10 @@ def run_preflight(
 
     found += check_unnormalized_inputs(x, seed=seed)
     found += check_unshuffled(y, task=task, shuffle=shuffle)
-    if task != "regression" and y is not None:
+    # with mis-encoded labels (say 1..10 for 10 outputs) the class counts and a quick model's
+    # disagreements describe the encoding mistake, which label_out_of_range already names
+    labels_ok = not any(f.code == "label_out_of_range" for f in found)
+    if task != "regression" and y is not None and labels_ok:
         found += check_class_imbalance(y, num_classes=num_classes, class_weighted=class_weighted)
         found += check_label_noise(x, y, seed=seed)
     labelled = task != "regression"
