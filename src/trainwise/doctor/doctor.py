@@ -36,6 +36,11 @@ from trainwise.doctor.probes import (
 from trainwise.errors import ArgumentTypeError
 
 TASKS = ("classification", "binary", "regression")
+#: a rule with ``yields_to`` (a symptom that is often the consequence of another cause) holds
+#: its findings until this many losses are in (and the next probe), so a cause that needs a full loss window to be
+#: judged (lr_too_high) can still claim them: dead units after a too-high LR are reported as
+#: the LR's fault, not as a second problem. Costs at most this many steps of delay.
+CONSEQUENCE_HOLD = 10
 #: live findings that explain a stalled training loss (and so an "underfitting" curve): the
 #: same causes that keep ``loss_not_decreasing`` quiet
 LIVE_CAUSES = SPECIFIC
@@ -132,6 +137,8 @@ class Doctor:
         self.label_counts: dict[int, int] = {}
         self.halted = False  # after a non-finite loss the live rules stop (weights are gone)
         self._findings: list[Finding] = []
+        self._held: list[Finding] = []  # consequence findings waiting (CONSEQUENCE_HOLD)
+        self._yields = {r.code: set(r.yields_to) for r in self.rules}
         self._codes: set[str] = set()
         self._pre: dict[str, Any] | None = None  # pre-update state of a non-finite step
         self._curves: Any = None
@@ -250,13 +257,22 @@ class Doctor:
             label_counts=self.label_counts,
         )
         new: list[Finding] = []
+        early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
         for rule in self.rules if probe is not None else self._every_step_rules:
             if rule.yields_to and not ctx.fired.isdisjoint(rule.yields_to):
                 continue
             found = rule.observe(ctx)
-            if found:
+            if found and rule.yields_to and early:
+                self._held += found
+            elif found:
                 ctx.fired.update(f.code for f in found)
                 new += found
+        if self._held:
+            # a held finding whose cause has fired since is that cause's consequence: dropped
+            self._held = [f for f in self._held if ctx.fired.isdisjoint(self._yields[f.code])]
+            if not early and (probe is not None or not math.isfinite(value)):
+                new += self._held  # released with the first probe after the hold
+                self._held = []
         if not math.isfinite(value):
             self.halted = True
             self.prober.disarm()
@@ -322,6 +338,7 @@ class Doctor:
             "halted": self.halted,
             "label_counts": {str(k): v for k, v in self.label_counts.items()},
             "findings": [f.to_dict() for f in self._findings],
+            "held": [f.to_dict() for f in self._held],
             "losses": self.losses.state_dict(),
             "rules": {r.code: r.state_dict() for r in self.rules},
             "last_logs": self._last_logs,
@@ -337,6 +354,7 @@ class Doctor:
         self.halted = bool(state.get("halted", False))
         self.label_counts = {int(k): int(v) for k, v in state.get("label_counts", {}).items()}
         self._findings = [Finding.from_dict(d) for d in state.get("findings", [])]
+        self._held = [Finding.from_dict(d) for d in state.get("held", [])]
         self._codes = {f.code for f in self._findings}
         self.losses.load_state_dict(state["losses"])
         for rule in self.rules:

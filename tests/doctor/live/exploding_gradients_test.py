@@ -24,11 +24,35 @@ def test_huge_init_and_a_high_lr_fire_before_the_nan(kit):
     assert f.fix.overrides["training.grad_clip_norm"] == 1.0
 
 
-def test_gradient_growth_right_before_a_nan_is_reported(kit):
-    model = deep(kit, 0.5)
-    doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=0.1), steps=20)
-    f = kit.one(doc, "exploding_gradients")
-    assert f.evidence["growth"] >= ExplodingGradients.GROWTH
+def scripted(rule, norms, weight=1.0, losses=None):
+    """Feed ``rule`` probes whose two layer weights have gradient norm ``norms[t]`` each and
+    weight norm ``weight``; ``losses[t]`` (default 1.0) is the step's loss."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    layout, track, found = ModelLayout(model), LossTrack(), []
+    for step, g in enumerate(norms):
+        loss = 1.0 if losses is None else losses[step]
+        track.add(step, loss)
+        grads = {w: {"norm": g, "rms": g / 2, "status": "ok"} for w in ("0.weight", "1.weight")}
+        ups = {w: {"update": 0.0, "weight": weight, "ratio": 0.0} for w in grads}
+        probe = ProbeReading(step=step, epoch=0, grads=grads, updates=ups, input_rms=1.0)
+        ctx = LiveContext(step=step, epoch=0, loss=loss, losses=track, layout=layout, probe=probe)
+        found += rule.observe(ctx)
+    return found
+
+
+def test_gradient_growth_right_before_a_nan_is_reported():
+    nan = float("nan")
+    found = scripted(ExplodingGradients(), [1, 1, 1, 150, 1], weight=10.0, losses=[1, 1, 1, 1, nan])
+    assert [(f.step, round(f.evidence["growth"])) for f in found] == [(3, 150)]
+
+
+def test_gradients_far_larger_than_the_weights_fire_on_two_probes():
+    found = scripted(ExplodingGradients(), [0.5, 300, 400, 500], weight=2.0)
+    assert [(f.step, f.evidence["grad_weight_ratio"]) for f in found] == [(1, 200.0)]
+    assert scripted(ExplodingGradients(), [0.5, 300, 1, 500], weight=2.0) == []  # not persistent
+    nan = float("nan")  # one probe is enough when the loss turns non-finite right after
+    found = scripted(ExplodingGradients(), [300, 1], weight=2.0, losses=[1, nan])
+    assert [(f.step, f.evidence["grad_weight_ratio"]) for f in found] == [(0, 150.0)]
 
 
 def test_he_init_deep_net_is_silent(kit):

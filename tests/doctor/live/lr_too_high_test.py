@@ -10,7 +10,7 @@ def test_sgd_at_lr_5_fires_early_and_suggests_a_tenth(kit):
     model = kit.mlp()
     doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=5.0))
     f = kit.one(doc, "lr_too_high")
-    assert f.step <= 4
+    assert f.step <= 10  # judged once 10 losses are in (MIN_LOSSES)
     assert f.fix.overrides == {"optimizer.lr": 0.5}
     assert f.evidence["update_ratio"] >= 0.1
     assert "dead_relu" not in kit.codes(doc)  # the dead units are its consequence

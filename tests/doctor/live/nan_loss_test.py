@@ -43,3 +43,17 @@ def test_without_inputs_it_still_reports_the_step(kit):
     doc.step(torch.tensor(float("inf")))
     f = kit.one(doc, "nan_loss")
     assert f.step == 1 and f.where is None and "inputs=" in f.message
+
+
+def test_a_loss_that_overflows_after_climbing_is_called_divergence(kit):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(512, 8, generator=g)
+    y = 100 * x.sum(dim=1, keepdim=True)  # unscaled regression targets
+    model = kit.mlp(classes=1)
+    doc = kit.train(
+        model, torch.optim.SGD(model.parameters(), lr=0.1), xy=(x, y), loss_fn=nn.MSELoss()
+    )
+    f = kit.one(doc, "nan_loss")
+    assert "overflowed" in f.message and f.where == "loss"
+    assert f.evidence["last_finite_loss"] >= 100 * doc.losses.start()
+    assert f.fix.overrides == {"optimizer.lr": 0.01, "training.grad_clip_norm": 1.0}

@@ -11,6 +11,13 @@ Two signatures, both relative to the run itself, both persistent:
   on :attr:`NEED_LAYER` (3) probes in a row. A healthy net stays within ~10x either way;
   AutoTrainer uses >= 70 on (size-dependent) norms of a single batch.
 
+- in size: the median over layer weights of ``||grad|| / ||weight||`` (taken before the
+  update) is at least :attr:`GRAD_WEIGHT` (100) on :attr:`NEED_SCALE` (2) probes in a row,
+  or on one when the loss turns non-finite right after. A healthy net sits around 1e-3..1 at
+  any point of training; 100 means a plain SGD step with lr 0.01 replaces every weight. This
+  is the signature of a too-large init in a deep plain net, where the gradients are already
+  huge on the first step, so "growth over the first probes" has no clean start to grow from.
+
 A non-finite gradient norm while the loss is still finite also fires at once. Note that a
 too-large init in a plain ReLU net does *not* show across layers: activations grow forward as
 fast as gradients grow backward, so each layer's weight gradient is alike; it shows in the
@@ -20,6 +27,7 @@ global norm growing step after step once the learning rate amplifies it.
 from __future__ import annotations
 
 import math
+import statistics
 
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.live.context import LiveContext
@@ -46,8 +54,10 @@ class ExplodingGradients(LiveRule):
     LOSS_GATE = 0.5
     LAYER_RATIO = 1e3
     NEED_LAYER = 3
-    _streaks = ("growth", "layers")
-    _state = ("done", "early", "last_growth")
+    GRAD_WEIGHT = 100.0
+    NEED_SCALE = 2
+    _streaks = ("growth", "layers", "scale")
+    _state = ("done", "early", "last_growth", "last_scale")
     every_step = True  # only to see the step on which the loss turns non-finite
 
     def __init__(self) -> None:
@@ -56,6 +66,8 @@ class ExplodingGradients(LiveRule):
         self.growth = Streak(self.NEED_GROWTH)
         self.layers = Streak(self.NEED_LAYER)
         self.last_growth = 0.0  # the last probe's global grad norm over the early one
+        self.scale = Streak(self.NEED_SCALE)
+        self.last_scale = 0.0  # the last probe's median ||grad|| / ||weight||
 
     @staticmethod
     def _fix() -> Fix:
@@ -66,7 +78,10 @@ class ExplodingGradients(LiveRule):
         )
 
     def _growth_before_nan(self, ctx: LiveContext) -> list[Finding]:
-        """The loss went non-finite while the gradient norm was already >= GROWTH x its start."""
+        """The loss went non-finite while the gradient norm was already >= GROWTH x its start,
+        or already >= GRAD_WEIGHT x the weights."""
+        if self.scale.count >= 1:
+            return [self._scale_finding(ctx, f" before the loss became {ctx.loss}")]
         if self.growth.count < 1:
             return []
         return [
@@ -81,6 +96,19 @@ class ExplodingGradients(LiveRule):
                 evidence={"growth": self.last_growth, "start_grad_norm": min(self.early)},
             )
         ]
+
+    def _scale_finding(self, ctx: LiveContext, then: str = "") -> Finding:
+        return self.finding(
+            ctx,
+            f"The gradients are {num(self.last_scale)}x the size of the weights they update "
+            f"(median over layers, from step {self.scale.since_step}; healthy is below 1)"
+            f"{then}: any step larger than {num(1 / self.last_scale)} of the gradient throws "
+            "the weights away.",
+            self._fix(),
+            step=self.scale.since_step,
+            epoch=self.scale.since_epoch,
+            evidence={"grad_weight_ratio": self.last_scale, "threshold": self.GRAD_WEIGHT},
+        )
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done:
@@ -107,6 +135,17 @@ class ExplodingGradients(LiveRule):
                     severity="error",
                 )
             ]
+        sizes = [
+            ctx.probe.grads[w]["norm"] / ctx.probe.updates[w]["weight"]
+            for w in ctx.layout.weights
+            if w in ctx.probe.grads
+            and w in ctx.probe.updates
+            and ctx.probe.grads[w].get("status") == "ok"
+            and ctx.probe.updates[w]["weight"] > 0
+        ]
+        self.last_scale = statistics.median(sizes) if sizes else 0.0
+        if self.scale.update(self.last_scale >= self.GRAD_WEIGHT, ctx.step, ctx.epoch):
+            return [self._scale_finding(ctx)]
         if len(self.early) < 3 and total > 0:
             self.early.append(total)
         base = min(self.early) if self.early else 0.0

@@ -10,7 +10,11 @@ and on probes:
 
 - bouncing: the median update/weight ratio of the layer weights is at least :attr:`RATIO`
   (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
-  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row.
+  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row; it
+  fires only once :attr:`MIN_LOSSES` (10) losses are in, so "the loss has not fallen" rests
+  on a full window. Adam's first steps move a small layer's weights by ~lr / weight-size
+  (0.1-0.2 at lr 1e-2) before the loss has had time to fall: judging on the first three
+  steps called such healthy starts too high.
 
 The suggested learning rate is a tenth of the largest one seen in the run.
 """
@@ -35,6 +39,7 @@ class LrTooHigh(LiveRule):
     RATIO = 0.1
     FLAT = 0.9
     NEED = 3
+    MIN_LOSSES = 10
     _streaks = ("bounce",)
     _state = ("done", "high_until")
 
@@ -96,7 +101,7 @@ class LrTooHigh(LiveRule):
         ratio = ctx.probe.median_update_ratio(ctx.layout.weights)
         recent = ctx.losses.recent_median(self.WINDOW)
         hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
-        if not self.bounce.update(hit, ctx.step, ctx.epoch):
+        if not self.bounce.update(hit, ctx.step, ctx.epoch) or ctx.losses.count < self.MIN_LOSSES:
             return []
         return [
             self.finding(

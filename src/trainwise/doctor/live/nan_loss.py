@@ -27,6 +27,7 @@ class NanLoss(LiveRule):
     code = "nan_loss"
     severity = "error"
     every_step = True
+    DIVERGED = 100.0
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done or math.isfinite(ctx.loss):
@@ -56,6 +57,9 @@ class NanLoss(LiveRule):
                 )
             ]
         evidence.update(info)
+        start = ctx.losses.start()
+        # the last finite loss far above the start: the run was diverging, not a bad operation
+        diverged = bool(start and last and last[-1][1] >= self.DIVERGED * start)
         kind = info.get("source")
         where = info.get("module")
         if kind == "inputs":
@@ -89,6 +93,18 @@ class NanLoss(LiveRule):
                 f"guard the operation in {label} (clamp before log/sqrt/pow, add an epsilon "
                 "to divisions), or lower the learning rate if its inputs grew too large",
                 slower,
+            )
+        elif kind == "loss" and diverged:
+            where = "loss"
+            msg = (
+                f"The training loss became {ctx.loss} at step {ctx.step} after climbing from "
+                f"{num(start)} to {num(evidence['last_finite_loss'])}: the outputs were still "
+                "finite but so large that the loss overflowed, so the weights diverged."
+            )
+            fix = Fix(
+                "lower the learning rate and clip gradients (and standardize regression "
+                "targets)",
+                {**slower, "training.grad_clip_norm": 1.0},
             )
         elif kind == "loss":
             where = "loss"
