@@ -35,10 +35,14 @@ from trainwise.doctor.live.rule import LiveRule, num
 from trainwise.doctor.live.streak import Streak
 
 
-def adjusted_layer_ratio(ctx: LiveContext) -> tuple[float, str, str] | None:
-    """First/last layer gradient RMS ratio of this probe, divided by the input RMS when the
-    inputs are known (the first layer's gradient scales with its input)."""
-    r = ctx.probe.layer_ratio(ctx.layout.weights) if ctx.probe else None
+def adjusted_layer_ratio(
+    ctx: LiveContext, skip: set[str] | frozenset = frozenset()
+) -> tuple[float, str, str] | None:
+    """First/last layer gradient RMS ratio of this probe over the layer weights not in
+    ``skip``, divided by the input RMS when the inputs are known (the first layer's gradient
+    scales with its input)."""
+    weights = [w for w in ctx.layout.weights if w not in skip]
+    r = ctx.probe.layer_ratio(weights) if ctx.probe else None
     if r is None:
         return None
     scale = ctx.probe.input_rms
@@ -166,7 +170,7 @@ class ExplodingGradients(LiveRule):
                     evidence={"start_grad_norm": base, "grad_norm": total, "growth": total / base},
                 )
             ]
-        r = adjusted_layer_ratio(ctx)
+        r = adjusted_layer_ratio(ctx, skip)
         hit = r is not None and r[0] >= self.LAYER_RATIO
         if self.layers.update(hit, ctx.step, ctx.epoch):
             ratio, first, last = r

@@ -102,8 +102,7 @@ class NanLoss(LiveRule):
                 "finite but so large that the loss overflowed, so the weights diverged."
             )
             fix = Fix(
-                "lower the learning rate and clip gradients (and standardize regression "
-                "targets)",
+                "lower the learning rate and clip gradients (and standardize regression targets)",
                 {**slower, "training.grad_clip_norm": 1.0},
             )
         elif kind == "loss":

@@ -6,7 +6,8 @@ input RMS when known, so small inputs alone do not count). It fires when that ra
 matter), or below :attr:`RELATIVE_FLOOR` (1e-2) *and* :attr:`DROP` (100x) below what the same
 net showed on its first three probes (gradients that vanish as training goes), on
 :attr:`NEED` (3) probes in a row. A first layer with no gradient at all is left to
-``params_not_updating``.
+``params_not_updating``, and so are layers the optimizer does not hold: a forgotten output
+layer's gradient grows while the layers before it learn, which is not vanishing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from trainwise.doctor.live.streak import Streak
 
 class VanishingGradients(LiveRule):
     code = "vanishing_gradients"
-    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss")
+    # inputs far from unit scale distort the first layer's gradient, and so the ratio
+    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss", "unnormalized_inputs")
     FLOOR = 1e-3
     RELATIVE_FLOOR = 1e-2
     DROP = 100.0
@@ -38,7 +40,7 @@ class VanishingGradients(LiveRule):
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done or ctx.probe is None:
             return []
-        r = adjusted_layer_ratio(ctx)
+        r = adjusted_layer_ratio(ctx, skip=set(ctx.layout.not_in_optimizer))
         if r is None or not r[0] > 0:
             self.streak.update(False, ctx.step, ctx.epoch)
             return []
