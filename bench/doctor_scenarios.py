@@ -378,12 +378,16 @@ def faulty() -> list[Scenario]:
         ),
         # -- training faults, from the config -------------------------------------------------
         S(
-            "nan_loss/circles_sgd_lr1e3",
-            "circles",
+            # unscaled targets (25..346) under MSE with plain SGD: the first updates overshoot,
+            # the loss grows to inf and then nan within a few steps
+            "nan_loss/regression_sgd_mse",
+            "regression",
             "mlp",
             {"nan_loss"},
             allow=lr_family,
-            config=merge(CIRCLES_MLP, {"optimizer": {"name": "sgd", "lr": 1e4}}),
+            config=merge(
+                REGRESSION_MLP, {"model": {"norm": "none"}, "optimizer": {"name": "sgd", "lr": 0.1}}
+            ),
             fast=True,
         ),
         S(
@@ -502,7 +506,12 @@ def faulty() -> list[Scenario]:
             config=merge(
                 MNIST1D_MLP,
                 {
-                    "model": {"activation": "tanh", "init": "normal", "init_std": 3.0},
+                    "model": {
+                        "activation": "tanh",
+                        "init": "normal",
+                        "init_std": 3.0,
+                        "norm": "none",
+                    },
                     "optimizer": {"name": "sgd", "lr": 0.01},
                 },
             ),
@@ -524,7 +533,12 @@ def faulty() -> list[Scenario]:
             config=merge(
                 DIGITS_MLP,
                 {
-                    "model": {"activation": "sigmoid", "init": "normal", "init_std": 5.0},
+                    "model": {
+                        "activation": "sigmoid",
+                        "init": "normal",
+                        "init_std": 5.0,
+                        "norm": "none",
+                    },
                     "optimizer": {"name": "sgd", "lr": 0.01},
                 },
             ),
