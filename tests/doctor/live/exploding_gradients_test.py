@@ -24,7 +24,7 @@ def test_huge_init_and_a_high_lr_fire_before_the_nan(kit):
     assert f.fix.overrides["training.grad_clip_norm"] == 1.0
 
 
-def scripted(rule, norms, weight=1.0, losses=None):
+def scripted(rule, norms, weight=1.0, losses=None, lr=0.01):
     """Feed ``rule`` probes whose two layer weights have gradient norm ``norms[t]`` each and
     weight norm ``weight``; ``losses[t]`` (default 1.0) is the step's loss."""
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
@@ -33,7 +33,8 @@ def scripted(rule, norms, weight=1.0, losses=None):
         loss = 1.0 if losses is None else losses[step]
         track.add(step, loss)
         grads = {w: {"norm": g, "rms": g / 2, "status": "ok"} for w in ("0.weight", "1.weight")}
-        ups = {w: {"update": 0.0, "weight": weight, "ratio": 0.0} for w in grads}
+        ratio = g / weight * lr  # a plain SGD step
+        ups = {w: {"update": ratio * weight, "weight": weight, "ratio": ratio} for w in grads}
         probe = ProbeReading(step=step, epoch=0, grads=grads, updates=ups, input_rms=1.0)
         ctx = LiveContext(step=step, epoch=0, loss=loss, losses=track, layout=layout, probe=probe)
         found += rule.observe(ctx)
@@ -50,6 +51,8 @@ def test_gradients_far_larger_than_the_weights_fire_on_two_probes():
     found = scripted(ExplodingGradients(), [0.5, 300, 400, 500], weight=2.0)
     assert [(f.step, f.evidence["grad_weight_ratio"]) for f in found] == [(1, 200.0)]
     assert scripted(ExplodingGradients(), [0.5, 300, 1, 500], weight=2.0) == []  # not persistent
+    # Adam-like steps stay small however large the gradient: nothing blows up
+    assert scripted(ExplodingGradients(), [300, 400, 500, 450], weight=2.0, lr=1e-5) == []
     nan = float("nan")  # one probe is enough when the loss turns non-finite right after
     found = scripted(ExplodingGradients(), [300, 1], weight=2.0, losses=[1, nan])
     assert [(f.step, f.evidence["grad_weight_ratio"]) for f in found] == [(0, 150.0)]

@@ -12,8 +12,11 @@ Two signatures, both relative to the run itself, both persistent:
   AutoTrainer uses >= 70 on (size-dependent) norms of a single batch.
 
 - in size: the median over layer weights of ``||grad|| / ||weight||`` (taken before the
-  update) is at least :attr:`GRAD_WEIGHT` (100) on :attr:`NEED_SCALE` (2) probes in a row,
-  or on one when the loss turns non-finite right after. A healthy net sits around 1e-3..1 at
+  update) is at least :attr:`GRAD_WEIGHT` (100) while the step really moved the weights by
+  at least their own size (median update/weight ratio >= 1: Adam-like optimizers normalize
+  huge gradients away, e.g. MSE on unscaled targets, and nothing blows up), on
+  :attr:`NEED_SCALE` (2) probes in a row, or on one when the loss turns non-finite right
+  after. A healthy net sits around 1e-3..1 at
   any point of training; 100 means a plain SGD step with lr 0.01 replaces every weight. This
   is the signature of a too-large init in a deep plain net, where the gradients are already
   huge on the first step, so "growth over the first probes" has no clean start to grow from.
@@ -148,7 +151,9 @@ class ExplodingGradients(LiveRule):
             and ctx.probe.updates[w]["weight"] > 0
         ]
         self.last_scale = statistics.median(sizes) if sizes else 0.0
-        if self.scale.update(self.last_scale >= self.GRAD_WEIGHT, ctx.step, ctx.epoch):
+        moved = ctx.probe.median_update_ratio(ctx.layout.weights) or 0.0
+        huge = self.last_scale >= self.GRAD_WEIGHT and moved >= 1.0
+        if self.scale.update(huge, ctx.step, ctx.epoch):
             return [self._scale_finding(ctx)]
         if len(self.early) < 3 and total > 0:
             self.early.append(total)

@@ -244,8 +244,14 @@ def _binary(
     if kind == "binary_logits" and squashed and lo >= 0 and hi <= 1:
         found.append(
             _finding(
-                f"All {v.size} outputs lie in [0, 1] ({fmt(lo)} to {fmt(hi)}) as after a "
-                "sigmoid, but the with-logits loss applies its own sigmoid, so predictions "
+                (
+                    f"The model's last operation is a {last_op.lower()} (outputs {fmt(lo)} to "
+                    f"{fmt(hi)})"
+                    if last_op is not None
+                    else f"All {v.size} outputs lie in [0, 1] ({fmt(lo)} to {fmt(hi)}) as after "
+                    "a sigmoid"
+                )
+                + ", but the with-logits loss applies its own sigmoid, so predictions "
                 "stay between 0.5 and 0.73 and training stalls.",
                 Fix(
                     "remove the sigmoid at the end of the model, or use binary cross-entropy "

@@ -27,21 +27,36 @@ class ModelOutputs(NamedTuple):
     op: str | None  # the operation that produced them (see :func:`output_op`)
 
 
-def output_op(t: Any) -> str | None:
-    """The name of the autograd operation that produced ``t`` ("Sigmoid", "Softmax",
-    "Addmm", ...), or None for a tensor without history (made under no_grad, or a leaf).
+#: operations that only move values around: looked through to the op that made the values
+SHAPE_OPS = {
+    "View", "Reshape", "UnsafeView", "Squeeze", "Unsqueeze", "Flatten", "Clone", "Expand",
+    "Permute", "Transpose", "T", "Select", "Slice", "Contiguous", "ToCopy", "Alias",
+}  # fmt: skip
 
-    >>> output_op(torch.sigmoid(torch.zeros(2, requires_grad=True)))
+
+def output_op(t: Any) -> str | None:
+    """The name of the autograd operation that produced ``t``'s values ("Sigmoid", "Softmax",
+    "Addmm", ...), looking through reshapes and copies (a ``Flatten`` after the sigmoid does
+    not hide it); None for a tensor without history (made under no_grad, or a leaf).
+
+    >>> x = torch.zeros(2, 1, requires_grad=True)
+    >>> output_op(torch.sigmoid(x).flatten())
     'Sigmoid'
     """
     fn = getattr(t, "grad_fn", None)
-    if fn is None:
-        return None
-    name = type(fn).__name__
-    for suffix in ("Backward0", "Backward1", "Backward"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+    for _ in range(32):  # a bounded walk: graphs of shape ops are short
+        if fn is None:
+            return None
+        name = type(fn).__name__
+        for suffix in ("Backward0", "Backward1", "Backward"):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        if name not in SHAPE_OPS:
+            return name
+        nxt = [f for f, _ in fn.next_functions if f is not None]
+        fn = nxt[0] if nxt else None
+    return None
 
 
 def _first_tensor(out: Any) -> torch.Tensor | None:
