@@ -22,7 +22,8 @@ class LiveContext:
     callable returning the NaN replay's result (see
     :func:`~trainwise.doctor.probes.nonfinite.replay_forward`) or None without inputs;
     ``label_counts`` class -> count from the data the doctor has seen (``check_data`` or
-    batches).
+    batches); ``regularization`` the strengths the doctor was told (``{"l2": ...}``, see
+    :func:`~trainwise.doctor.attach.regularization_of`).
     """
 
     step: int
@@ -43,3 +44,4 @@ class LiveContext:
     fired: set[str] = field(default_factory=set)
     locate: Callable[[], dict[str, Any] | None] | None = None
     label_counts: dict[int, int] = field(default_factory=dict)
+    regularization: dict[str, Any] = field(default_factory=dict)

@@ -13,7 +13,7 @@ by more than :attr:`FALLING` (3%) of its level and by two standard errors is not
 
 If a specific cause already fired (learning rate, vanishing or exploding gradients, dead or
 saturated units, parameters not updating, NaN, unshuffled data, a loss/output
-mismatch, noisy labels found by the preflight), this rule stays quiet: that finding is the
+mismatch, noisy labels found by the preflight, over-regularization), this rule stays quiet: that finding is the
 explanation. Otherwise it lists ranked hypotheses with the numbers that support each.
 """
 
@@ -42,6 +42,7 @@ SPECIFIC = (
     "unshuffled_data",
     "loss_output_mismatch",
     "label_noise",  # labels that disagree with their inputs: nothing to learn from them
+    "over_regularized",  # the penalty, dropout or smoothing holds the loss up
 )
 
 
