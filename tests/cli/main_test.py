@@ -55,7 +55,10 @@ def test_run_circles_writes_the_run_directory(tmp_path):
         (["run", "examples/circles.yaml", "--set", "model.name=transformer"], "model.name"),
         (["run"], "the following arguments are required: config"),
         (["frobnicate"], "invalid choice"),
-        (["compare", "examples/circles.yaml"], "not available"),
+        (
+            ["compare", "examples/circles.yaml", "--vary", "model.nrom=batch"],
+            "did you mean 'model.norm'",
+        ),
         (["doctor", "examples/circles.yaml", "--set", "doctor.x=1"], "doctor"),
     ],
 )

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from trainwise.config.section import Section
 from trainwise.data.config import DataConfig
+from trainwise.experiments.compare_config import CompareConfig
 from trainwise.losses.config import LossConfig
 from trainwise.models.config import ModelConfig
 from trainwise.optim.config import OptimizerConfig
@@ -139,3 +140,7 @@ class Config(Section):
         description="the training doctor: preflight checks, live probes, curve rules (false: off)",
     )
     output: OutputConfig = OutputConfig()
+    compare: CompareConfig = Field(
+        default_factory=CompareConfig,
+        description="variants for `trainwise compare` (a plain run ignores it)",
+    )
