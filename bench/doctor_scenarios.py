@@ -252,6 +252,7 @@ def faulty() -> list[Scenario]:
                 "dead_relu",
                 "underfitting",
                 "overfitting",
+                "overconfident_predictions",
                 "nan_loss",
             },
             config=merge(
@@ -281,7 +282,13 @@ def faulty() -> list[Scenario]:
             "mnist1d",
             "cnn",
             {"unshuffled_data"},
-            allow={"overfitting", "underfitting", "lr_too_high", "loss_not_decreasing"},
+            allow={
+                "overfitting",
+                "overconfident_predictions",
+                "underfitting",
+                "lr_too_high",
+                "loss_not_decreasing",
+            },
             config=merge(
                 MNIST1D_CNN, {"data": {"shuffle": False, "faults": {"sort_by_label": True}}}
             ),
@@ -291,7 +298,13 @@ def faulty() -> list[Scenario]:
             "digits",
             "mlp",
             {"unshuffled_data"},
-            allow={"overfitting", "underfitting", "loss_not_decreasing", "lr_too_high"},
+            allow={
+                "overfitting",
+                "overconfident_predictions",
+                "underfitting",
+                "loss_not_decreasing",
+                "lr_too_high",
+            },
             loop="unshuffled",
         ),
         S(
@@ -299,7 +312,7 @@ def faulty() -> list[Scenario]:
             "mnist1d",
             "cnn",
             {"class_imbalance"},
-            allow={"overfitting", "test_shift", "underfitting"},
+            allow={"overfitting", "overconfident_predictions", "test_shift", "underfitting"},
             config=merge(MNIST1D_CNN, {"data": {"faults": {"imbalance": 0.02}}}),
         ),
         S(
@@ -307,7 +320,7 @@ def faulty() -> list[Scenario]:
             "blobs",
             "mlp",
             {"class_imbalance"},
-            allow={"test_shift", "underfitting", "overfitting"},
+            allow={"test_shift", "underfitting", "overfitting", "overconfident_predictions"},
             config=merge(BLOBS_MLP, {"data": {"faults": {"imbalance": 0.03}, "n_samples": 3000}}),
         ),
         S(
@@ -604,7 +617,13 @@ def faulty() -> list[Scenario]:
             "digits",
             "mlp",
             {"loss_not_decreasing"},
-            allow={"label_noise", "underfitting", "overfitting", "lr_too_low"},
+            allow={
+                "label_noise",
+                "underfitting",
+                "overfitting",
+                "overconfident_predictions",
+                "lr_too_low",
+            },
             loop="random_labels",
         ),
         S(
@@ -638,33 +657,43 @@ def faulty() -> list[Scenario]:
             ),
         ),
         S(
-            "overfitting/circles_noisy_small",
-            "circles",
+            # a small noisy two-moons sample, an oversized unregularized MLP trained long: the
+            # validation loss climbs 8x while validation accuracy holds near 0.93, so this is
+            # also overconfidence. (It replaces circles at noise 0.3, whose classes overlap so
+            # much that the MLP never fitted its own training set: no overfitting to find.)
+            "overfitting/moons_noisy_small",
+            "moons",
             "mlp",
             {"overfitting"},
             allow={"overconfident_predictions", "test_shift"},
             config=merge(
-                CIRCLES_MLP,
+                MOONS_MLP,
                 {
-                    "data": {"n_samples": 300, "noise": 0.3},
-                    "model": {"hidden": [256, 256, 256]},
+                    "data": {"n_samples": 300, "noise": 0.35, "validation_split": 0.3},
+                    "model": {"hidden": [256, 256, 256], "activation": "relu", "norm": "none"},
+                    "optimizer": {"name": "adam", "lr": 3e-3},
                     "training": {"epochs": 200},
                 },
             ),
             fast=True,
         ),
         S(
-            "overconfident/digits_small_train",
-            "digits",
+            # 100 training moons and an unregularized 256x2 MLP trained to zero training loss:
+            # validation accuracy holds at 0.91-0.93 while the validation loss climbs from
+            # 0.16 to 0.40 as the model grows sure of its few mistakes (the earlier digits
+            # version had a flat validation loss: nothing to find)
+            "overconfident/moons_memorized",
+            "moons",
             "mlp",
             {"overconfident_predictions"},
             allow={"overfitting", "test_shift"},
             config=merge(
-                DIGITS_MLP,
+                MOONS_MLP,
                 {
-                    "data": {"validation_split": 0.9, "split": "stratified"},
-                    "model": {"hidden": [256]},
-                    "training": {"epochs": 200, "batch_size": 16},
+                    "data": {"n_samples": 200, "noise": 0.2, "validation_split": 0.5},
+                    "model": {"hidden": [256, 256], "activation": "relu", "norm": "none"},
+                    "optimizer": {"name": "adam", "lr": 3e-3},
+                    "training": {"epochs": 150},
                 },
             ),
         ),

@@ -35,6 +35,9 @@ from baselines import autotrainer, deepdiagnosis  # noqa: E402
 from doctor_scenarios import Scenario, all_scenarios  # noqa: E402
 
 SCORED = ("warning", "error")
+#: codes judged after training, on test data: their fault can only show once training ends, so
+#: their onset is the end of the planned run and a report right after it has delay 0
+POST_TRAINING = ("test_shift",)
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}
 
 
@@ -100,7 +103,8 @@ def score(scenarios: dict[str, Scenario], results: list[dict], tool: str | None 
             s["runs"] += 1
             if code in found:
                 s["hits"] += 1
-                s["delays"].append(max(0, found[code] - scn.onset) / max(1, r["total_steps"]))
+                onset = r["total_steps"] if code in POST_TRAINING else scn.onset
+                s["delays"].append(max(0, found[code] - onset) / max(1, r["total_steps"]))
         for code in found:
             if code in scn.expect:
                 slot(code)["tp"] += 1

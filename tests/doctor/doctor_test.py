@@ -165,8 +165,9 @@ def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
     seen = {}
 
     class CurveRules:
-        def __init__(self, total_epochs=None, regularization=None):
+        def __init__(self, total_epochs=None, regularization=None, **facts):
             seen["init"] = (total_epochs, regularization)
+            seen["facts"] = facts
 
         def update(self, epoch, logs, step=None):
             seen.setdefault("updates", []).append((epoch, logs["val_loss"], step))
@@ -175,8 +176,9 @@ def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
         def state_dict(self):
             return {"n": len(seen["updates"])}
 
-    def check_test_shift(val, test, *, epoch=None, step=None):
+    def check_test_shift(val, test, *, epoch=None, step=None, n_val=None, n_test=None):
         seen["test"] = (val, test, epoch, step)
+        seen["sizes"] = (n_val, n_test)
         return [Finding("test_shift", "warning", "worse on test", Fix("check the split"))]
 
     fake = types.ModuleType("trainwise.doctor.curves")
@@ -188,6 +190,8 @@ def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
     doc.epoch_end({"loss": 0.9, "val_loss": 1.0, "val_accuracy": 0.6})
     assert seen["init"] == (3, {"dropout": 0.3})
     assert seen["updates"] == [(0, 1.1, 7), (1, 1.0, 7)]
+    # no check_data: nothing known about classes, sizes or a reference model
+    assert seen["facts"] == {"task": None, "num_classes": None, "n_val": None, "reference": None}
     found = doc.check_test({"loss": 2.0, "accuracy": 0.3})
     assert seen["test"] == ({"loss": 1.0, "accuracy": 0.6}, {"loss": 2.0, "accuracy": 0.3}, 1, 7)
     assert [f.code for f in found] == ["test_shift"]

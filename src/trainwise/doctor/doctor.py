@@ -44,6 +44,10 @@ CONSEQUENCE_HOLD = 10
 #: live findings that explain a stalled training loss (and so an "underfitting" curve): the
 #: same causes that keep ``loss_not_decreasing`` quiet
 LIVE_CAUSES = SPECIFIC
+#: live findings that explain a stall instead of a strong penalty; not ``lr_too_high``: a
+#: penalty that squeezes the weights makes every update large next to them, so that finding
+#: is then a consequence of the over-regularization, not another cause
+OVER_REGULARIZED_YIELDS_TO = tuple(c for c in LIVE_CAUSES if c != "lr_too_high")
 
 
 class Doctor:
@@ -144,6 +148,9 @@ class Doctor:
         self._curves: Any = None
         self._curves_missing = False
         self._last_logs: dict[str, Any] | None = None
+        #: sample counts per split from check_data (the curve rules' sampling noise)
+        self.data_sizes: dict[str, int | None] = {}
+        self._train_xy: tuple | None = None  # for the curve rules' lazy reference model
         self.prober.arm(0)
 
     # -- public API ---------------------------------------------------------------------------
@@ -174,6 +181,12 @@ class Doctor:
         if self.task is None:
             self.task = task
         self._remember_labels(y, task)
+        self.data_sizes = {
+            "train": _rows(y),
+            "val": _rows(y_val),
+            "test": _rows(y_test),
+        }
+        self._train_xy = (x, y) if task != "regression" else None
         try:
             from trainwise.doctor.preflight import run_preflight
         except ImportError:
@@ -255,6 +268,7 @@ class Doctor:
             fired=set(self._codes),
             locate=lambda: self._locate(inputs, outputs, pre),
             label_counts=self.label_counts,
+            regularization=self.regularization,
         )
         new: list[Finding] = []
         early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
@@ -305,6 +319,9 @@ class Doctor:
         if not self._codes.isdisjoint(LIVE_CAUSES):
             # the live finding already says why training stalls; "underfitting" would repeat it
             found = [f for f in found if f.code != "underfitting"]
+        if not self._codes.isdisjoint(OVER_REGULARIZED_YIELDS_TO):
+            # e.g. a stall from a tiny LR is not the weight decay's fault (lr * decay ~ 0)
+            found = [f for f in found if f.code != "over_regularized"]
         return self._add(found)
 
     def check_test(self, test_logs: dict[str, Any]) -> list[Finding]:
@@ -319,7 +336,14 @@ class Doctor:
         val = {k[4:]: v for k, v in self._last_logs.items() if k.startswith("val_")}
         test = {(k[5:] if k.startswith("test_") else k): v for k, v in test_logs.items()}
         epoch = self.epoch - 1 if self.epoch else None
-        found = check_test_shift(val, test, epoch=epoch, step=self.step_count)
+        found = check_test_shift(
+            val,
+            test,
+            epoch=epoch,
+            step=self.step_count,
+            n_val=self.data_sizes.get("val"),
+            n_test=self.data_sizes.get("test"),
+        )
         return self._add(list(found))
 
     def close(self) -> None:
@@ -404,10 +428,32 @@ class Doctor:
             except ImportError:
                 self._curves_missing = True
                 return None
-            self._curves = CurveRules(
-                total_epochs=self.total_epochs, regularization=self.regularization or None
-            )
+            self._curves = CurveRules(**self._curve_facts())
         return self._curves
+
+    def _curve_facts(self) -> dict[str, Any]:
+        """What the curve rules get to know: the planned epochs (from ``total_steps`` and the
+        first epoch's step count when not given), task, classes, validation size and a lazy
+        reference model on the training data."""
+        total_epochs = self.total_epochs
+        if total_epochs is None and self.total_steps and self.step_count > 0:
+            total_epochs = max(1, math.ceil(self.total_steps / self.step_count))
+        classes = self._num_classes() if self.task != "regression" else None
+        xy = self._train_xy
+
+        def reference():
+            from trainwise.doctor.curves.reference_accuracy import reference_accuracy
+
+            return reference_accuracy(*xy)
+
+        return {
+            "total_epochs": total_epochs,
+            "regularization": self.regularization or None,
+            "task": self.task if self.task in TASKS else None,
+            "num_classes": classes if classes is not None and classes >= 2 else None,
+            "n_val": self.data_sizes.get("val"),
+            "reference": reference if xy is not None else None,
+        }
 
     def _last_module(self, names: list[str]) -> str:
         """Of the parameters ``names``, the module called last in the forward pass."""
@@ -477,6 +523,15 @@ class Doctor:
                 "params_nonfinite": current_bad[:10],
             }
         return {"source": "diverged"}
+
+
+def _rows(y) -> int | None:
+    """Sample count of a split's targets (None when absent or empty)."""
+    try:
+        n = len(y) if y is not None else 0
+    except TypeError:
+        return None
+    return n or None
 
 
 def _as_float(loss) -> float:

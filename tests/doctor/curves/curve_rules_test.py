@@ -49,9 +49,11 @@ def test_findings_are_new_only_and_each_code_once(curves):
     rules = _rules(rec)
     per_epoch = [rules.update(e, row) for e, row in enumerate(rec["history"])]
     hits = [(e, f.code) for e, fs in enumerate(per_epoch) for f in fs]
-    assert len(hits) == 1 and hits[0][1] == "overfitting"
-    # overconfident_predictions reads the same rise: it is not reported on top
-    assert "overconfident_predictions" in rules.reported
+    # validation accuracy held (0.285 -> 0.313 on 400 samples, within noise) while the loss
+    # rose: both codes are true, each is reported once, in the same epoch
+    assert sorted(c for _, c in hits) == ["overconfident_predictions", "overfitting"]
+    assert hits[0][0] == hits[1][0]
+    assert set(rules.reported) == {"overconfident_predictions", "overfitting"}
 
 
 @pytest.mark.parametrize("split", [3, 8, 12, 40])

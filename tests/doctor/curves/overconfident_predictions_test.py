@@ -4,6 +4,7 @@ from trainwise.doctor.curves.overconfident_predictions import (
     check_overconfident_predictions,
     val_accuracy_gain,
 )
+from trainwise.doctor.curves.overfitting import check_overfitting
 from trainwise.doctor.curves.run_facts import RunFacts
 from trainwise.doctor.curves.val_loss_rise import find_val_loss_rise
 
@@ -24,8 +25,7 @@ def test_recorded_run_with_accuracy_still_rising_is_reported(curves):
 
 
 def test_recorded_runs_without_that_pattern_stay_silent(curves):
-    names = curves.healthy + ["overfit_mnist1d_mlp_400", "overfit_digits_mlp_120"]
-    for name in names:
+    for name in curves.healthy:
         rec = curves.load(name)
         f = curves.first_detection(
             check_overconfident_predictions, rec["history"], curves.facts(rec)
@@ -38,8 +38,26 @@ def test_scripted_both_ways(curves):
     rising = curves.scripted(40, turn=12, rise_per_epoch=0.03, acc_per_epoch_after_turn=0.004)
     f = curves.first_detection(check_overconfident_predictions, rising, facts)[1]
     assert f is not None and 12 <= f.epoch <= 14
+    # accuracy that merely holds still counts (confidence grows on the same mistakes) ...
     flat = curves.scripted(40, turn=12, rise_per_epoch=0.03)
-    assert curves.first_detection(check_overconfident_predictions, flat, facts)[1] is None
+    f = curves.first_detection(check_overconfident_predictions, flat, facts)[1]
+    assert f is not None and "held" in f.message
+    # ... accuracy that clearly falls is plain overfitting: the model gets answers wrong
+    falling = curves.scripted(40, turn=12, rise_per_epoch=0.03, acc_per_epoch_after_turn=-0.015)
+    assert curves.first_detection(check_overconfident_predictions, falling, facts)[1] is None
+    f = curves.first_detection(check_overfitting, falling, facts)[1]
+    assert f is not None and f.code == "overfitting"
+
+
+def test_recorded_overfit_runs_with_accuracy_holding_are_both(curves):
+    for name in ("overfit_mnist1d_mlp_400", "overfit_digits_mlp_120"):
+        rec = curves.load(name)
+        facts = curves.facts(rec)
+        _, oc = curves.first_detection(check_overconfident_predictions, rec["history"], facts)
+        _, of = curves.first_detection(check_overfitting, rec["history"], facts)
+        assert oc is not None and of is not None and oc.epoch == of.epoch, name
+        gain = oc.evidence["accuracy_gain"]
+        assert -0.02 < gain < oc.evidence["accuracy_gain_needed"], name  # held, not rose
 
 
 def test_a_small_gain_on_a_small_validation_set_is_noise(curves):

@@ -126,3 +126,64 @@ def test_needs_a_training_loss():
     for e in range(10):
         h.add(e, {"accuracy": 0.1})
     assert check_underfitting(h, RunFacts(num_classes=10)) is None
+
+
+# -- the reference model: a noise floor is not underfitting ------------------------------------
+def _circles_like(epochs=40, seed=0):
+    """The healthy circles MLP (factor 0.8, noise 0.2): loss flattens at ~0.40-0.45 of
+    ln 2 = 0.69 (60% of the way to chance) and accuracy at ~0.84, the data's ceiling."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for e in range(epochs):
+        loss = 0.45 + 0.17 * math.exp(-e / 2.0)
+        acc = 0.84 - 0.15 * math.exp(-e / 2.0)
+        rows.append(
+            {
+                "loss": loss + 0.02 * rng.standard_normal(),
+                "accuracy": acc - 0.08,  # training accuracy (shuffled batches, train mode)
+                "val_loss": loss - 0.05 + 0.04 * rng.standard_normal(),
+                "val_accuracy": acc + 0.02 * rng.standard_normal(),
+            }
+        )
+    return rows
+
+
+def test_a_plateau_at_the_data_noise_floor_stays_silent(curves):
+    rows = _circles_like()
+    # a 20-NN model reaches 0.82 out of fold on the same circles: the network is no worse
+    facts = RunFacts(
+        total_epochs=40, num_classes=2, n_val=160, reference_accuracy=0.82, reference_n=640
+    )
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+    # unknown classes leave only the loss: still silent with the reference (it decides)
+    facts = RunFacts(total_epochs=40, n_val=160, reference_accuracy=0.82, reference_n=640)
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+
+
+def test_the_same_plateau_far_below_the_reference_is_underfitting(curves):
+    rows = _circles_like()
+    facts = RunFacts(
+        total_epochs=40, num_classes=2, n_val=160, reference_accuracy=0.99, reference_n=640
+    )
+    epoch, f = curves.first_detection(check_underfitting, rows, facts)
+    assert f is not None
+    # once the fall has flattened out (the projection no longer reaches half way), two epochs
+    # in a row
+    assert 3 <= f.epoch and epoch == f.epoch + 1
+    ev = f.evidence
+    assert ev["reference_accuracy"] == 0.99 and ev["accuracy"] < 0.99 - ev["reference_margin"]
+    # margin: twice the standard error of the difference (0.99 on 640, ~0.85 on 160)
+    assert 0.05 < ev["reference_margin"] < 0.07
+    assert "nearest-neighbour model reaches 0.990" in f.message
+
+
+def test_reference_margin_grows_on_small_sets():
+    from trainwise.doctor.curves.underfitting import reference_margin
+
+    big = RunFacts(n_val=10_000, reference_accuracy=0.9, reference_n=10_000)
+    small = RunFacts(n_val=50, reference_accuracy=0.9, reference_n=100)
+    assert reference_margin(big, 0.9) == pytest.approx(0.02)  # the floor
+    assert reference_margin(small, 0.9) == pytest.approx(2 * math.sqrt(0.09 / 100 + 0.09 / 50))
+    assert reference_margin(RunFacts(), 0.5) is None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.over_regularized import check_over_regularized
 from trainwise.doctor.curves.overconfident_predictions import check_overconfident_predictions
 from trainwise.doctor.curves.overfitting import check_overfitting
+from trainwise.doctor.curves.reference_accuracy import ReferenceAccuracy
 from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
-from trainwise.doctor.curves.underfitting import check_underfitting
+from trainwise.doctor.curves.underfitting import check_underfitting, loss_stuck
 from trainwise.doctor.finding import Finding
 from trainwise.errors import CheckpointError
 
@@ -21,13 +24,14 @@ RULES = (
     ("underfitting", check_underfitting),
 )
 #: codes that read the same symptom two ways: once one is reported, the other is not (a
-#: validation loss rise is overconfidence while accuracy still improves, overfitting when it
-#: does not; a stuck loss is over-regularization when a penalty is strong, else underfitting)
+#: stuck loss is over-regularization when a penalty is strong, else underfitting).
+#: ``overfitting`` and ``overconfident_predictions`` are *not* exclusive: a validation loss
+#: that rises while the training loss falls and validation accuracy holds is both (the gap
+#: widens, and the model grows confident on the examples it gets wrong); each rule rules the
+#: other out only where accuracy clearly moves (see their modules).
 _SAME_SYMPTOM = {
     "over_regularized": ("underfitting",),
     "underfitting": ("over_regularized",),
-    "overfitting": ("overconfident_predictions",),
-    "overconfident_predictions": ("overfitting",),
 }
 
 
@@ -48,6 +52,10 @@ class CurveRules:
         n_val: validation samples (None); sets the binomial noise of validation accuracy.
         chance_loss: the loss of a model that learned nothing, e.g. the target variance for
             MSE (None: ln C for classification, else the first epoch's loss).
+        reference: a :class:`~trainwise.doctor.curves.reference_accuracy.ReferenceAccuracy`,
+            or a function returning one (or None), called at most once and only when a run's
+            loss already looks stuck (None: no reference; underfitting then falls back to the
+            cautious accuracy-share reading).
 
     Logs are Keras-like: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``mse``,
     ``val_mse`` ..., ``lr``; other keys are ignored. Findings carry the onset epoch (0-based)
@@ -73,6 +81,7 @@ class CurveRules:
         task: str | None = None,
         n_val: int | None = None,
         chance_loss: float | None = None,
+        reference: ReferenceAccuracy | Callable[[], ReferenceAccuracy | None] | None = None,
     ) -> None:
         self.facts = RunFacts(
             total_epochs=total_epochs,
@@ -84,10 +93,35 @@ class CurveRules:
         )
         self.history = CurveHistory()
         self.reported: list[str] = []  # codes already reported (or ruled out as duplicates)
+        self._reference = reference
+        self._reference_tried = False
+        if isinstance(reference, ReferenceAccuracy):
+            self._use_reference(reference)
+
+    def _use_reference(self, ref: ReferenceAccuracy | None) -> None:
+        self._reference_tried = True
+        if ref is not None:
+            self.facts = dataclasses.replace(
+                self.facts, reference_accuracy=float(ref.accuracy), reference_n=int(ref.n)
+            )
+
+    def _maybe_resolve_reference(self) -> None:
+        """Compute the reference accuracy once, the first time the loss looks stuck (so a
+        healthy run never pays for the quick model)."""
+        if self._reference_tried or self._reference is None:
+            return
+        h = self.history
+        if not any(
+            loss_stuck(h, self.facts, curve=c, with_reference=True) for c in ("best", "train")
+        ):
+            return
+        self._use_reference(self._reference())
 
     def update(self, epoch: int, logs: dict[str, Any], step: int | None = None) -> list[Finding]:
         """Record the logs of 0-based ``epoch`` and return the findings that are new now."""
         self.history.add(epoch, logs, step)
+        if not all(c in self.reported for c in ("underfitting", "over_regularized")):
+            self._maybe_resolve_reference()
         new: list[Finding] = []
         for code, rule in RULES:
             if code in self.reported:
@@ -100,7 +134,17 @@ class CurveRules:
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-able state (history and reported codes) so a resumed run continues the same."""
-        return {"version": 1, "history": self.history.state_dict(), "reported": list(self.reported)}
+        state = {
+            "version": 1,
+            "history": self.history.state_dict(),
+            "reported": list(self.reported),
+        }
+        if self.facts.reference_accuracy is not None:
+            state["reference"] = {
+                "accuracy": self.facts.reference_accuracy,
+                "n": self.facts.reference_n,
+            }
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
@@ -112,3 +156,6 @@ class CurveRules:
             )
         self.history.load_state_dict(state.get("history", {}))
         self.reported = [str(c) for c in state.get("reported", [])]
+        ref = state.get("reference")
+        if isinstance(ref, dict) and "accuracy" in ref and "n" in ref:
+            self._use_reference(ReferenceAccuracy(float(ref["accuracy"]), int(ref["n"])))

@@ -1,7 +1,14 @@
-"""``overconfident_predictions``: validation loss and validation accuracy rise together.
+"""``overconfident_predictions``: validation loss rises while validation accuracy rises or
+holds.
 
-The model keeps getting more examples right while growing ever more confident on the ones it
-gets wrong, so the loss (which punishes confident mistakes without bound) climbs. Ishida et
+The model keeps getting as many examples right (or more) while growing ever more confident on
+the ones it gets wrong, so the loss (which punishes confident mistakes without bound) climbs.
+What tells it from plain ``overfitting`` is accuracy: when validation accuracy *falls*
+clearly (by twice its own jitter and twice its binomial standard error, at least 1 point) the
+model is getting answers wrong, not just overconfident, and only ``overfitting`` is reported;
+when it *rises* clearly (by the stricter :data:`MIN_ERROR_REDUCTION` test too) only this code
+is (stopping there would cost accuracy); when it holds, within noise, both are true and both
+are reported: the gap widens and the confidence on the mistakes grows. Ishida et
 al. (2020, "Do We Need Zero Training Loss After Achieving Zero Training Error?") call for
 *flooding*: keep the training loss from going below a level b, ``|L - b| + b``; label
 smoothing caps confidence the same way. Stopping on val_loss would stop too early here.
@@ -33,7 +40,8 @@ MIN_ERROR_REDUCTION = 0.10
 class AccuracyGain:
     at_best: float  # mean validation accuracy over the best-loss epoch and its neighbours
     now: float  # mean over the last ``persistence`` epochs
-    needed: float
+    needed: float  # the gain that counts as a clear rise
+    noise: float = 0.0  # the loss of accuracy that counts as a clear fall
 
     @property
     def gain(self) -> float:
@@ -41,7 +49,13 @@ class AccuracyGain:
 
     @property
     def significant(self) -> bool:
+        """Accuracy clearly rose."""
         return self.gain >= self.needed
+
+    @property
+    def fell(self) -> bool:
+        """Accuracy clearly fell."""
+        return -self.gain >= max(self.noise, MIN_ACCURACY_GAIN)
 
 
 def val_accuracy_gain(h: CurveHistory, facts: RunFacts, rise: ValLossRise) -> AccuracyGain | None:
@@ -56,20 +70,18 @@ def val_accuracy_gain(h: CurveHistory, facts: RunFacts, rise: ValLossRise) -> Ac
     if np.isnan(near_best).all() or np.isnan(recent).all():
         return None
     at_best, now = float(np.nanmean(near_best)), float(np.nanmean(recent))
-    needed = max(
-        MIN_ACCURACY_GAIN,
-        2.0 * jitter(acc[logged]),
-        MIN_ERROR_REDUCTION * (1.0 - at_best),
-    )
+    noise = max(MIN_ACCURACY_GAIN, 2.0 * jitter(acc[logged]))
     if facts.n_val:
-        needed = max(needed, 2.0 * math.sqrt(max(now * (1.0 - now), 0.0) / facts.n_val))
-    return AccuracyGain(at_best=at_best, now=now, needed=needed)
+        noise = max(noise, 2.0 * math.sqrt(max(now * (1.0 - now), 0.0) / facts.n_val))
+    needed = max(noise, MIN_ERROR_REDUCTION * (1.0 - at_best))
+    return AccuracyGain(at_best=at_best, now=now, needed=needed, noise=noise)
 
 
 def check_overconfident_predictions(h: CurveHistory, facts: RunFacts) -> Finding | None:
     """Report when the validation loss has risen persistently above its best (see
     :func:`~trainwise.doctor.curves.val_loss_rise.find_val_loss_rise`) while validation
-    accuracy rose clearly over the same epochs. Otherwise None.
+    accuracy rose or held over the same epochs (did not fall clearly). Otherwise None; also
+    None without validation accuracy.
 
     Example::
 
@@ -84,7 +96,7 @@ def check_overconfident_predictions(h: CurveHistory, facts: RunFacts) -> Finding
     if rise is None:
         return None
     acc = val_accuracy_gain(h, facts, rise)
-    if acc is None or not acc.significant:
+    if acc is None or acc.fell:
         return None
     flood = max(rise.train_loss_at_best, 1e-3)
     overrides: dict[str, float] = {"loss.flooding": float(f"{flood:.2g}")}
@@ -95,9 +107,9 @@ def check_overconfident_predictions(h: CurveHistory, facts: RunFacts) -> Finding
     best_epoch = h.epochs[rise.best]
     message = (
         f"validation loss rose {rise.relative_rise:.0%} above its best {rise.best_val_loss:.3g} "
-        f"(epoch {best_epoch + 1}) to {rise.val_loss:.3g} while validation accuracy rose from "
-        f"{acc.at_best:.3f} to {acc.now:.3f}: the model grows ever more confident on the "
-        "examples it gets wrong."
+        f"(epoch {best_epoch + 1}) to {rise.val_loss:.3g} while validation accuracy "
+        f"{'rose' if acc.significant else 'held'} ({acc.at_best:.3f} then {acc.now:.3f}): "
+        "the model grows ever more confident on the examples it gets wrong."
     )
     fix = Fix(
         f"flood the training loss at about the level it had at the best epoch "

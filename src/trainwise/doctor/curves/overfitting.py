@@ -5,6 +5,10 @@ epoch every further step widens the train/validation gap. Single-epoch upticks a
 overfitting (UMLAUT's one-epoch rule warns on every healthy model), so the rise must be large
 relative to the best validation loss and to the curve's own jitter, last several epochs,
 and come with a real gap to the training loss (see ``val_loss_rise``).
+
+While validation accuracy holds, the same run is also ``overconfident_predictions`` and both
+are reported; when validation accuracy clearly still rises it is only that (stopping would
+cost accuracy), see ``overconfident_predictions``.
 """
 
 from __future__ import annotations

@@ -92,6 +92,10 @@ class RunFacts:
     n_val: int | None = None
     chance_loss: float | None = None
     regularization: dict[str, Any] = field(default_factory=dict)
+    #: out-of-fold accuracy of a quick reference model on the training data, and its row
+    #: count (see ``reference_accuracy``); None until known
+    reference_accuracy: float | None = None
+    reference_n: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("total_epochs", "n_val"):
