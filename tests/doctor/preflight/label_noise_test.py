@@ -25,6 +25,14 @@ def test_twenty_percent_label_noise_fires(bundle, name):
     assert f.fix.overrides == {"loss.label_smoothing": 0.1}
 
 
+def test_a_quick_model_starved_of_data_is_not_called_noise(bundle):
+    b = bundle("mnist1d")
+    x, y = b.x_train[:800], b.y_train[:800]  # kNN: 28% confident disagreement, 62% on half
+    assert check_label_noise(x, y) == []
+    noisy = bundle("mnist1d", label_noise=0.2)  # the same share at any size: still fires
+    assert [f.code for f in check_label_noise(noisy.x_train, noisy.y_train)] == ["label_noise"]
+
+
 def test_labels_unrelated_to_the_inputs_are_not_called_noise():
     rng = np.random.default_rng(0)
     assert check_label_noise(rng.normal(size=(800, 5)), rng.integers(0, 3, 800)) == []
