@@ -47,6 +47,12 @@ def run_config_scenario(config: dict, seed: int) -> LoopRun:
     kwargs["callbacks"] = [*kwargs["callbacks"], baselines]
     result = fit(model, **kwargs)
     detections = {k: v.detections for k, v in baselines.tools.items()}
+    val_loss = [h["val_loss"] for h in result.history if "val_loss" in h]
     return LoopRun(
-        result.findings, dict(result.doctor.detected_at), total, detections, steps_per_epoch
+        result.findings,
+        dict(result.doctor.detected_at),
+        total,
+        detections,
+        steps_per_epoch,
+        val_loss,
     )

@@ -30,6 +30,7 @@ class LoopRun:
     total_steps: int
     baselines: dict = field(default_factory=dict)  # tool -> {problem: epoch}
     steps_per_epoch: int = 1
+    val_loss: list = field(default_factory=list)  # per epoch, when there is a validation set
 
 
 def _data(name: str, seed: int, **data):
@@ -64,6 +65,7 @@ def _train(
     total = epochs * steps_per_epoch
     doctor = Doctor(model, opt, task=task, loss_fn=loss_fn, total_steps=total)
     detected: dict = {}
+    val_loss: list = []
     step = 0
 
     def note():
@@ -118,6 +120,8 @@ def _train(
             )
         doctor.epoch_end(logs)
         note()
+        if "val_loss" in logs:
+            val_loss.append(logs["val_loss"])
         xb0, yb0 = x[:batch_size], y[:batch_size]
         for tool in (at, dd):
             tool.epoch_end(epoch, logs, model, loss_fn, xb0, yb0)
@@ -133,6 +137,7 @@ def _train(
         total,
         {"autotrainer": at.detections, "deepdiagnosis": dd.detections},
         steps_per_epoch,
+        val_loss,
     )
 
 

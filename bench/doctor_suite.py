@@ -9,7 +9,10 @@ first report, as a share of the planned run); then the false-alarm rate on healt
 Scoring: a reported code is a true positive in a run that expects it, a false positive in a run
 that neither expects nor allows it (every warning in a healthy run is one), and ignored where
 the scenario allows it as a fair consequence of its fault. Info-level findings are advice and
-are not scored.
+are not scored. Delay is counted from the fault's onset: step 0 for faults present from the
+start, the scenario's step for faults injected mid-run, the end of the epoch with the lowest
+validation loss for overfitting and overconfidence (the point after which the net stops
+generalizing better), and the end of training for ``test_shift``.
 
 Usage::
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 import os
 import statistics
 import sys
@@ -38,6 +42,9 @@ SCORED = ("warning", "error")
 #: codes judged after training, on test data: their fault can only show once training ends, so
 #: their onset is the end of the planned run and a report right after it has delay 0
 POST_TRAINING = ("test_shift",)
+#: codes whose fault begins when the validation loss turns (a net fits before it overfits): their
+#: onset is the end of the epoch with the lowest validation loss, read from the run itself
+TURNING = ("overfitting", "overconfident_predictions")
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}
 
 
@@ -78,9 +85,28 @@ def run_one(scn: Scenario, seed: int) -> dict:
         "found": found,
         "messages": [str(f) for f in run.findings if f.severity in SCORED][:8],
         "total_steps": run.total_steps,
+        "turning_step": _turning_step(run),
         "baselines": base,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _turning_step(run) -> int | None:
+    """The step at the end of the epoch with the lowest validation loss (None without one)."""
+    finite = [(v, i) for i, v in enumerate(run.val_loss) if math.isfinite(v)]
+    if not finite:
+        return None
+    return (min(finite)[1] + 1) * run.steps_per_epoch
+
+
+def onset_of(code: str, scn: Scenario, r: dict) -> int:
+    """Where a code's fault begins in run ``r``: the end of training for post-training codes,
+    the validation loss's turning point for overfitting-type codes, else the scenario's."""
+    if code in POST_TRAINING:
+        return r["total_steps"]
+    if code in TURNING and r.get("turning_step") is not None:
+        return r["turning_step"]
+    return scn.onset
 
 
 def score(scenarios: dict[str, Scenario], results: list[dict], tool: str | None = None) -> dict:
@@ -103,7 +129,7 @@ def score(scenarios: dict[str, Scenario], results: list[dict], tool: str | None 
             s["runs"] += 1
             if code in found:
                 s["hits"] += 1
-                onset = r["total_steps"] if code in POST_TRAINING else scn.onset
+                onset = onset_of(code, scn, r)
                 s["delays"].append(max(0, found[code] - onset) / max(1, r["total_steps"]))
         for code in found:
             if code in scn.expect:
