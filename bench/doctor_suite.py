@@ -136,6 +136,8 @@ def score(scenarios: dict[str, Scenario], results: list[dict], tool: str | None 
                 slot(code)["tp"] += 1
             elif code not in scn.allow:
                 slot(code)["fp"] += 1
+    hits = sum(s["hits"] for s in per.values())
+    runs = sum(s["runs"] for s in per.values())
     tp = sum(s["tp"] for s in per.values())
     fp = sum(s["fp"] for s in per.values())
     delays = [d for s in per.values() for d in s["delays"]]
@@ -150,6 +152,7 @@ def score(scenarios: dict[str, Scenario], results: list[dict], tool: str | None 
             }
             for c, s in sorted(per.items())
         },
+        "recall": hits / runs if runs else None,
         "precision": tp / (tp + fp) if tp + fp else None,
         "false_alarm_rate": healthy_alarms / healthy_runs if healthy_runs else None,
         "healthy_runs": healthy_runs,
@@ -175,11 +178,9 @@ def table(scores: dict[str, dict], codes: list[str]) -> str:
             cells += [_f(pc.get("recall")), _f(pc.get("precision"))]
         d = scores["doctor"]["per_code"].get(c, {}).get("median_delay")
         lines.append(f"| `{c}` | " + " | ".join(cells) + f" | {_f(d, pct=True)} |")
-    lines.append(
-        "| **all** | "
-        + " | ".join(f"| {_f(scores[t]['precision'])}" for t in tools).lstrip("| ")
-        + f" | {_f(scores['doctor']['median_delay'], pct=True)} |"
-    )
+    cells = [c for t in tools for c in (_f(scores[t]["recall"]), _f(scores[t]["precision"]))]
+    delay = _f(scores["doctor"]["median_delay"], pct=True)
+    lines.append("| **all** | " + " | ".join(cells) + f" | {delay} |")
     lines.append("")
     for t in tools:
         s = scores[t]
