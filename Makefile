@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench clean browser
 
 setup: $(STAMP)
 
@@ -20,8 +20,17 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/trainwise demo
 
-test: setup lint
+test: setup lint browser
 	$(BIN)/pytest
+
+# Headless Chromium for the report's browser test (tests/report/browser_test.py), from
+# Debian's package; skipped when already installed. apt needs root: sudo is used only when
+# not root and sudo exists. Without Chromium the browser test is skipped, not failed.
+SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
+browser:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends chromium)
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -58,6 +58,8 @@ def test_yaml_variants_run_resume_and_record_a_failure(config, tmp_path):
     assert lines[3].startswith("[3/6] +cnn seed 0: FAILED ModelError")
     for name in ("plan.json", "compare.csv", "compare.md"):
         assert (out / name).is_file()
+    html = (out / "report.html").read_text()  # the comparison's report: table + curves
+    assert 'id="results"' in html and "+batchnorm" in html.replace("&#43;", "+")
 
     # the same command again: nothing finished reruns, failed trials are retried
     stamps = {p: p.stat().st_mtime_ns for p in out.glob("trials/*/seed-*/summary.json")}

@@ -65,7 +65,18 @@ def cmd_demo(args) -> int:
 
     cfg = load_config(DEFAULT_RECIPE, [f"seed={args.seed}", *args.overrides])
     summary = run_config(cfg, args.out, stem="demo", resume=args.resume)
-    return _finish(summary, "trainwise demo: default recipe on MNIST-1D")
+    code = _finish(summary, "trainwise demo: default recipe on MNIST-1D")
+    if code == 0 and summary.get("report"):
+        print(f"report: {summary['report']}")
+    return code
+
+
+def cmd_report(args) -> int:
+    """``trainwise report DIR``: (re)build DIR/report.html and print its path."""
+    from trainwise.report import write_report
+
+    print(write_report(args.dir))
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -215,5 +226,36 @@ def _print_findings(report: dict) -> None:
     console.print(f"findings.json and the run are in {report['run_dir']}")
 
 
-cmd_compare = _not_yet("compare")
-cmd_report = _not_yet("report")
+def cmd_compare(args) -> int:
+    """``trainwise compare CONFIG``: variants x seeds/folds; prints and saves the table.
+    Exit 1 when a trial failed (the others still ran), 130 when interrupted."""
+    from trainwise.experiments.compare import compare
+    from trainwise.experiments.compare_table import print_table
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    result = compare(
+        args.config,
+        vary=args.vary or None,
+        seeds=args.seeds,
+        folds=args.folds,
+        metrics=metrics,
+        baseline=args.baseline,
+        overrides=args.overrides,
+        workers=args.workers,
+        out_dir=args.out,
+        resume=args.resume,
+    )
+    print_table(result.results)
+    print(f"results: {result.dir / 'compare.json'} (compare.csv, compare.md, trials/)")
+    if (result.dir / "report.html").is_file():
+        print(f"report: {result.dir / 'report.html'}")
+    if result.interrupted:
+        return 130
+    if result.failed:
+        print(
+            f"{result.failed} trial(s) failed; their errors are in compare.json and each "
+            "trial's log.txt",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -56,7 +56,8 @@ class CompareResult:
     """What :func:`compare` returns.
 
     Attributes:
-        dir: the comparison's folder (plan.json, trials/, compare.json, .csv, .md).
+        dir: the comparison's folder (plan.json, trials/, compare.json, .csv, .md,
+            report.html).
         results: the compare.json content (see docs/experiments.md).
         failed: trials that raised (their error is in ``results``, the traceback in log.txt).
         interrupted: a signal stopped the comparison; rerun with the same ``out_dir``.
@@ -236,6 +237,9 @@ def compare(
     write_json(root / "compare.json", results)
     write_csv(results, root / "compare.csv")
     (root / "compare.md").write_text(to_markdown(results), encoding="utf-8")
+    from trainwise.report import write_report_or_warn  # results table + overlaid curves
+
+    write_report_or_warn(root, echo)
     failed = sum(r["status"] == "failed" for r in records)
     missing = [m for m in metrics if done and all(trial_metrics(s, [m])[m] is None for s in done)]
     if missing:

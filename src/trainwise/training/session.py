@@ -188,4 +188,7 @@ def run_config(
         "python": sys.version.split()[0],
     }
     write_json(run_dir / "summary.json", summary)
+    from trainwise.report import write_report_or_warn
+
+    summary["report"] = write_report_or_warn(run_dir, echo)
     return summary
