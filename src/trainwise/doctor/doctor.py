@@ -44,10 +44,10 @@ CONSEQUENCE_HOLD = 10
 #: live findings that explain a stalled training loss (and so an "underfitting" curve): the
 #: same causes that keep ``loss_not_decreasing`` quiet
 LIVE_CAUSES = SPECIFIC
-#: live findings that explain a stall instead of a strong penalty; not ``lr_too_high``: a
-#: penalty that squeezes the weights makes every update large next to them, so that finding
-#: is then a consequence of the over-regularization, not another cause
-OVER_REGULARIZED_YIELDS_TO = tuple(c for c in LIVE_CAUSES if c != "lr_too_high")
+#: live findings that explain a stall instead of a strong penalty (``lr_too_high`` included:
+#: its bounce test stands aside when an L2 penalty holds the weights, so when it fires the
+#: steps really are too large)
+OVER_REGULARIZED_YIELDS_TO = tuple(c for c in LIVE_CAUSES if c != "over_regularized")
 
 
 class Doctor:
