@@ -4,6 +4,8 @@ Same model (same initial weights), same data, same optimizer, same number of ste
 per-epoch validation; runs alternate (raw, fit, raw, fit, ...) so drift in machine speed hits
 both alike, and the reported figure is the median of the per-pair ratios. With
 ``pip install -e .[bench]``, Lightning and Keras 3 (torch backend) run the same work too.
+``tw.fit`` runs twice per rep, with the doctor at its defaults (as users get it) and with
+``doctor=False``; their median ratio is the doctor's whole cost, preflight included.
 
 Usage::
 
@@ -54,7 +56,7 @@ def raw_loop(model, x, y, xv, yv, epochs, batch_size, lr, seed):
         _ = (total / n).item()
 
 
-def tw_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed, out_dir):
+def tw_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed, out_dir, doctor=True):
     tw.fit(
         model,
         (x, y),
@@ -67,6 +69,7 @@ def tw_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed, out_dir):
         seed=seed,
         verbose=False,
         out_dir=out_dir,
+        doctor=doctor,
     )
 
 
@@ -153,7 +156,9 @@ def main(argv=None):
     steps = args.epochs * -(-len(x) // args.batch_size)
     common = dict(epochs=args.epochs, batch_size=args.batch_size, lr=1e-3, seed=0)
 
-    contenders = {"raw": raw_loop, "trainwise": None}
+    # "trainwise" is tw.fit as users get it (doctor on: preflight + probes); "no doctor" is
+    # the same with doctor=False, so their ratio is the doctor's whole cost
+    contenders = {"raw": raw_loop, "trainwise": None, "no doctor": None}
     for name, fn, module in (
         ("lightning", lightning_fit, "lightning"),
         ("keras", keras_fit, "keras"),
@@ -170,8 +175,9 @@ def main(argv=None):
             for name, fn in contenders.items():
                 model = copy.deepcopy(base)
                 t0 = time.perf_counter()
-                if name == "trainwise":
-                    tw_fit(model, x, y, xv, yv, out_dir=f"{tmp}/r{rep}", **common)
+                if name in ("trainwise", "no doctor"):
+                    out = f"{tmp}/{name.replace(' ', '_')}{rep}"
+                    tw_fit(model, x, y, xv, yv, out_dir=out, doctor=name == "trainwise", **common)
                 else:
                     fn(model, x, y, xv, yv, **common)
                 if rep:
@@ -191,6 +197,9 @@ def main(argv=None):
     print(f"{'loop':<12}{'median s':>10}{'ratio to raw':>14}")
     for k in times:
         print(f"{k:<12}{result['median_seconds'][k]:>10.3f}{result['median_ratio'][k]:>14.3f}")
+    doctor = statistics.median(t / n for t, n in zip(times["trainwise"], times["no doctor"]))
+    result["doctor_on_off"] = doctor
+    print(f"doctor on / off (tw.fit, whole run incl. preflight): {doctor:.4f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -13,8 +13,8 @@ from PIL import Image
 from trainwise.cli.main import main
 from trainwise.config import load_config
 from trainwise.errors import DataError
-from trainwise.report import write_report
-from trainwise.training.session import _write_report, run_config
+from trainwise.report import write_report, write_report_or_warn
+from trainwise.training.session import run_config
 
 EVIL = '<script>alert("x")</script>'
 
@@ -151,7 +151,7 @@ def test_report_command_exit_codes(small_run_dir, tmp_path, capsys):
 
 def test_a_failing_report_is_a_warning_not_a_failed_run(tmp_path):
     said = []
-    assert _write_report(tmp_path, said.append) is None
+    assert write_report_or_warn(tmp_path, said.append) is None
     assert len(said) == 1 and said[0].startswith("warning: could not write the HTML report")
 
 

@@ -187,3 +187,90 @@ def test_reference_margin_grows_on_small_sets():
     assert reference_margin(big, 0.9) == pytest.approx(0.02)  # the floor
     assert reference_margin(small, 0.9) == pytest.approx(2 * math.sqrt(0.09 / 100 + 0.09 / 50))
     assert reference_margin(RunFacts(), 0.5) is None
+
+
+# -- the early pace test (with a reference): judged from the first epoch on ---------------------
+def _tiny(epochs=10):
+    """The tiny MLP on MNIST-1D (suite scenario underfitting/mnist1d_tiny_mlp): the first epoch
+    ends above chance (2.30) and the loss then crawls down 0.06/epoch, accuracy ~0.15."""
+    losses = [2.391, 2.300, 2.235, 2.178, 2.127, 2.083, 2.042, 2.010, 1.977, 1.951]
+    accs = [0.126, 0.149, 0.158, 0.174, 0.217, 0.238, 0.239, 0.240, 0.241, 0.239]
+    return [
+        {"loss": lo, "val_loss": lo - 0.01, "accuracy": a, "val_accuracy": a - 0.01}
+        for lo, a in zip(losses[:epochs], accs[:epochs])
+    ]
+
+
+def _mnist1d_facts(**kw):
+    return RunFacts(
+        total_epochs=10, num_classes=10, n_val=400, reference_accuracy=0.47, reference_n=2000, **kw
+    )
+
+
+def test_early_pace_test_reports_after_two_epochs(curves):
+    epoch, f = curves.first_detection(check_underfitting, _tiny(), _mnist1d_facts())
+    assert (f.epoch, epoch) == (0, 1)
+    ev = f.evidence
+    # the first epoch (2.381, above chance) is capped at ln 10: the pace is the step from
+    # there to 2.29, projected over the 8 epochs left
+    pace = 2.29 - math.log(10)
+    assert ev["loss"] == pytest.approx(2.29) and ev["loss_slope_per_epoch"] == pytest.approx(pace)
+    assert ev["epochs_remaining"] == 8
+    assert ev["loss_share"] == pytest.approx((2.29 + 8 * pace) / math.log(10))
+    assert ev["reference_accuracy"] == 0.47 and ev["accuracy"] == pytest.approx(0.149)
+    # without the reference model only the cautious reading applies: from a quarter of the run
+    epoch, f = curves.first_detection(
+        check_underfitting, _tiny(), RunFacts(total_epochs=10, num_classes=10, n_val=400)
+    )
+    assert f is not None and epoch >= 3
+
+
+def test_early_pace_test_needs_the_accuracy_below_the_reference(curves):
+    facts = RunFacts(total_epochs=10, num_classes=10, reference_accuracy=0.15, reference_n=2000)
+    epoch, f = curves.first_detection(check_underfitting, _tiny(), facts)
+    assert f is None  # the network is as good as the quick model: nothing more is known
+
+
+def test_a_healthy_slow_start_is_left_alone(curves):
+    # the first epoch barely moves (2.30 -> 2.25, accuracy 0.15; alone it projects to 1.3, 56%
+    # of the way), the second falls fast: not two stuck epochs in a row, no finding
+    losses = [2.25, 1.9, 1.5, 1.1, 0.8, 0.6, 0.5, 0.4, 0.35, 0.3]
+    accs = [0.15, 0.35, 0.55, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9, 0.91]
+    rows = [
+        {"loss": lo, "val_loss": lo * 1.05, "accuracy": a, "val_accuracy": a}
+        for lo, a in zip(losses, accs)
+    ]
+    facts = RunFacts(total_epochs=20, num_classes=10, reference_accuracy=0.95, reference_n=1000)
+    h = curves.history(rows[:1])
+    assert underfit_at(h, facts) is not None  # the first epoch alone looks stuck
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+
+
+def test_no_early_verdict_during_a_learning_rate_warm_up(curves):
+    # the loss sits at chance while the LR warms up over 3 epochs, then falls
+    losses = [2.31, 2.30, 2.28, 1.6, 1.0, 0.7, 0.5, 0.4, 0.35, 0.3]
+    lrs = [1e-4, 4e-4, 7e-4, 1e-3, 1e-3, 9e-4, 8e-4, 6e-4, 4e-4, 2e-4]
+    rows = [
+        {"loss": lo, "accuracy": 0.12 if lo > 2 else 0.9 - lo / 3, "lr": lr}
+        for lo, lr in zip(losses, lrs)
+    ]
+    facts = _mnist1d_facts()
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+    # the same curves without the LR in the logs: the first two epochs read as stuck
+    no_lr = [{k: v for k, v in r.items() if k != "lr"} for r in rows]
+    epoch, f = curves.first_detection(check_underfitting, no_lr, facts)
+    assert (f.epoch, epoch) == (0, 1)
+
+
+def test_early_noise_floor_plateau_stays_silent(curves):
+    # circles: accuracy starts below the reference minus its margin (0.71 < 0.74), but the
+    # first epoch's drop from chance projects far below half way; the plateau that follows is
+    # at the reference's level
+    rows = _circles_like()
+    facts = RunFacts(
+        total_epochs=40, num_classes=2, n_val=160, reference_accuracy=0.82, reference_n=640
+    )
+    assert rows[0]["val_accuracy"] < 0.74
+    h = curves.history(rows[:2])
+    assert underfit_at(h, facts, 0) is None and underfit_at(h, facts, 1) is None
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None

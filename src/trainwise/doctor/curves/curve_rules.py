@@ -41,7 +41,9 @@ class CurveRules:
 
     Args (all optional; each makes a rule sharper or possible):
         total_epochs: the planned number of epochs (None). Rules judge underfitting from a
-            quarter of it on and scale persistence to it (8%, 3 to 8 epochs; 3 if unknown).
+            quarter of it on (with a reference accuracy: a pace test from the first epoch,
+            10% on for the projection) and scale persistence to it (8%, 3 to 8 epochs; 3 if
+            unknown).
         regularization: dict with any of ``weight_decay``, ``l1``, ``l2``, ``dropout``,
             ``label_smoothing`` (numbers) and ``optimizer`` (name, tells AdamW's decoupled
             decay from coupled decay) (None: no regularization known).
@@ -106,13 +108,19 @@ class CurveRules:
             )
 
     def _maybe_resolve_reference(self) -> None:
-        """Compute the reference accuracy once, the first time the loss looks stuck (so a
-        healthy run never pays for the quick model)."""
+        """Compute the reference accuracy once, the first time the loss looks stuck on two
+        epochs in a row (the rules' persistence; so a healthy run never pays for the quick
+        model, not even one whose first epoch ends above chance)."""
         if self._reference_tried or self._reference is None:
             return
         h = self.history
-        if not any(
-            loss_stuck(h, self.facts, curve=c, with_reference=True) for c in ("best", "train")
+        last = len(h) - 1
+        if last < 1 or not any(
+            all(
+                loss_stuck(h, self.facts, at, curve=c, with_reference=True)
+                for at in (last - 1, last)
+            )
+            for c in ("best", "train", "val")
         ):
             return
         self._use_reference(self._reference())

@@ -7,8 +7,14 @@ model keeps the training objective itself from being fitted: the training loss s
 and the training accuracy stays below the reference model's (digits MLP with dropout 0.95:
 training loss 1.8 of ln 10 = 2.3 and training accuracy 0.30 after half the run, against
 0.95 out of fold for 20-NN), while the validation metrics, computed without dropout, look
-fair (0.90). Only read when some regularization is strong, so a noisy task's high training
-loss alone never triggers it.
+fair (0.90); or on the validation loss alone, with the accuracy still the better of training
+and validation: a penalty holds the eval-mode model near chance on held-out data too (circles
+MLP with L2 1.0: validation loss 0.696 then 0.695 of ln 2 = 0.693, accuracy 0.65 against 0.82
+for 20-NN), while the training loss wanders below it with the batches' noise (0.68, 0.67,
+0.65, 0.66), too unsteady for a projection in the first epochs. The accuracy side keeps a
+network that fits its training data while its validation loss lags (overfitting) out of this
+reading. Only read when some regularization is strong, so a noisy task's high training loss
+alone never triggers it.
 
 It is underfitting with a named cause, so it replaces the ``underfitting`` finding (whose
 fix, a bigger model, would fight the penalty instead of lifting it).
@@ -103,6 +109,7 @@ def check_over_regularized(h: CurveHistory, facts: RunFacts) -> Finding | None:
         find_underfit(h, facts)
         or find_underfit(h, facts, loss_only=True)
         or find_underfit(h, facts, curve="train")
+        or find_underfit(h, facts, curve="val")
     )
     if u is None:
         return None

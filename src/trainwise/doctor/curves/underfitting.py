@@ -18,8 +18,17 @@ on those circles, 0.98 on digits, 0.53 on MNIST-1D): "clearly" is twice the stan
 of the difference of the two accuracies, at least 2 points. Measured: the healthy circles MLP
 reaches 0.84 (reference 0.82) and stays silent; a 2-unit MLP on MNIST-1D reaches 0.24
 (reference 0.53) and a 1-unit one on digits 0.31 (reference 0.98), both reported. With that
-second witness the verdict may come from 10% of the planned run on (at least epoch 3);
-without a reference (data given as a DataLoader) the older, more cautious reading applies:
+second witness the projection over 3+ epochs is read from 10% of the planned run on (at
+least epoch 3), and before that the *early pace test* (:func:`loss_stuck`) from the first
+epoch: the loss, capped at chance (a loss above chance shows no learning, so its fall back to
+chance is no pace), projected at its pace so far (after one epoch: its drop from chance;
+after two: their difference), two epochs in a row, accuracy below the reference, and not
+while a logged learning rate still rises (warm-up). Measured on the seeded-fault suite: the
+tiny MLPs are reported after the 2nd of 10 epochs (MNIST-1D, loss 2.36 then 2.29 of 2.30, accuracy
+0.15 against 0.47) and the 2nd of 20 (digits, 2.43 then 2.37, accuracy 0.21 against 0.95),
+while every healthy run's first epoch drops the loss by at least 9% of the way to the floor
+(circles: 0.69 to 0.63), a pace that reaches the floor well before the end.
+Without a reference (data given as a DataLoader) the older, more cautious reading applies:
 accuracy below half way from chance to perfect, judged from a quarter of the run.
 """
 
@@ -81,9 +90,10 @@ class Underfit:
 
 
 def start_epoch(facts: RunFacts, with_reference: bool | None = None) -> int:
-    """The first epoch (0-based) at which the run is judged: 10% of the planned run with a
-    reference accuracy, else 25% (at least epoch 2; epoch 4 when the length is unknown).
-    ``with_reference`` overrides whether a reference counts as known."""
+    """The first epoch (0-based) at which the run is judged by the projection over at least
+    3 epochs: 10% of the planned run with a reference accuracy, else 25% (at least epoch 2;
+    epoch 4 when the length is unknown). ``with_reference`` overrides whether a reference
+    counts as known. Before it, only the early pace test applies (see :func:`loss_stuck`)."""
     total = facts.total_epochs
     if not total:
         return 4
@@ -91,6 +101,16 @@ def start_epoch(facts: RunFacts, with_reference: bool | None = None) -> int:
         with_reference = facts.reference_accuracy is not None
     share = START_SHARE_WITH_REFERENCE if with_reference else START_SHARE
     return max(2, math.ceil(share * total) - 1)
+
+
+def lr_rising(h: CurveHistory, upto: int) -> bool:
+    """True when the logged learning rate at position ``upto`` is above every earlier one
+    (a warm-up still under way: the run is not at its own pace yet); False when no LR is
+    logged or it is the first epoch's."""
+    lr = h.series("lr")[: upto + 1]
+    if lr.size < 2 or np.isnan(lr[-1]) or np.isnan(lr[:-1]).all():
+        return False
+    return bool(lr[-1] > 1.001 * np.nanmax(lr[:-1]))
 
 
 def reference_margin(facts: RunFacts, accuracy: float) -> float | None:
@@ -116,28 +136,52 @@ def loss_stuck(
 ) -> dict | None:
     """The loss half of the verdict at epoch ``upto`` (default: the latest): the numbers if
     the projected loss is still at least :data:`HIGH_LOSS_SHARE` of the way from the floor to
-    chance, else None. ``curve``: "best" (the lower of training and validation loss) or
+    chance, else None. ``curve``: "best" (the lower of training and validation loss),
     "train" (the training loss and training accuracy alone: the symptom of a penalty or
-    dropout too strong to fit the training data under it; only ``over_regularized`` reads
-    it). ``with_reference``: see :func:`start_epoch`."""
+    dropout too strong to fit the training data under it) or "val" (the validation loss
+    alone, the eval-mode model a penalty holds back near chance, without the training
+    batches' noise; accuracy is still the better of training and validation, so a network
+    that fits its training data while validation lags is never read as held back); only
+    ``over_regularized`` reads the last two.
+    ``with_reference``: see :func:`start_epoch`.
+
+    Before :func:`start_epoch`, and only with a reference accuracy and a known chance level,
+    the early pace test applies: from the first epoch on, the loss (capped at chance) is
+    projected at its pace so far (one epoch: its drop from chance; two: their difference),
+    except while a logged learning rate is still rising (warm-up)."""
     n = len(h) if upto is None else upto + 1
     total = facts.total_epochs
-    if n < 1 or h.epochs[n - 1] < start_epoch(facts, with_reference):
+    if n < 1:
         return None
     train = h.series("loss")[:n]
     if np.isnan(train).all():
         return None
     val = h.series("val_loss")[:n]
-    series = train if curve == "train" else np.fmin(train, val)  # fmin ignores a missing side
+    # fmin ignores a missing side
+    series = {"train": train, "val": val}.get(curve, np.fmin(train, val))
     logged = series[~np.isnan(series)]
-    if logged.size < 3:
-        return None
     reference, kind = facts.reference_loss(h)
     floor = facts.loss_floor(h)
-    if reference is None or reference <= floor:
+    if reference is None or reference <= floor or logged.size < 1:
         return None
-    window = logged[-max(3, facts.persistence()) :]
-    pace = min(slope(window), 0.0)
+    if h.epochs[n - 1] < start_epoch(facts, with_reference):
+        if with_reference is None:
+            with_reference = facts.reference_accuracy is not None
+        early = with_reference and kind != "first epoch" and not lr_rising(h, n - 1)
+        if not early:
+            return None
+    elif logged.size < 3:
+        return None
+    # a loss above the chance level carries no evidence of learning (a model predicting the
+    # class prior has it; above it is miscalibration, e.g. dropout 0.95 or a fresh
+    # batch-norm's statistics), so its fall back down to chance is no pace either
+    logged = np.minimum(logged, reference)
+    if logged.size == 1:
+        # one epoch: its drop from chance is its pace (generous: the epoch's training loss
+        # is a running mean, so the drop by its end is larger than that)
+        pace = min(float(logged[0]) - reference, 0.0)
+    else:  # the recent pace: Theil-Sen over the last epochs (2 points: their difference)
+        pace = min(slope(logged[-max(3, facts.persistence()) :]), 0.0)
     done = h.epochs[n - 1] + 1
     remaining = max(total - done, 0) if total else done
     current = float(np.min(logged[-3:]))
@@ -147,6 +191,7 @@ def loss_stuck(
         return None
     return {
         "n": n,
+        "early": h.epochs[n - 1] < start_epoch(facts, with_reference),
         "loss": current,
         "projected": projected,
         "reference": reference,
@@ -177,7 +222,7 @@ def underfit_at(
     n = ls["n"]
     if curve == "train":  # what the model reaches on its training data under its penalty
         acc = h.series("accuracy")[:n]
-    else:
+    else:  # "val" too: a network that fits its training data is not held back
         acc = np.fmax(h.series("accuracy")[:n], h.series("val_accuracy")[:n])
     acc = acc[~np.isnan(acc)]
     classes = facts.classes_of(h)
@@ -190,6 +235,9 @@ def underfit_at(
             acc_share = (accuracy - chance) / (1.0 - chance)
         margin = reference_margin(facts, accuracy)
     below_reference = margin is None or accuracy < facts.reference_accuracy - margin
+    if ls["early"] and (margin is None or not below_reference):
+        # before the usual start only the reference model can vouch that more is reachable
+        return None
     if accuracy is not None and not loss_only and (margin is not None or acc_share is not None):
         if margin is not None:
             stuck = below_reference
