@@ -146,7 +146,7 @@ CLI_CASES = [
     (
         "unknown-section",
         lambda c: ["run", c.base, "--set", "frobnicate.x=1"],
-        ["frobnicate: unknown key.", "Valid keys here: callbacks, checkpoint, data"],
+        ["frobnicate: unknown key.", "Valid keys here: callbacks, checkpoint, compare, data"],
     ),
     (
         "wrong-type",
