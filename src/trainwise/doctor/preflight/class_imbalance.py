@@ -69,10 +69,12 @@ def check_class_imbalance(
         who = f"class {small[0]} has {int(counts[lo])} training samples"
     else:
         few = counts[np.isin(classes, small)]
-        who = (
-            f"{len(small)} classes ({_short(small)}) have {int(few.min())} to {int(few.max())} "
-            "training samples each"
+        span = (
+            f"{int(few.min())}"
+            if few.min() == few.max()
+            else f"{int(few.min())} to {int(few.max())}"
         )
+        who = f"{len(small)} classes ({_short(small)}) have {span} training samples each"
     ratio_text = f"1:{fmt(1 / ratio)}" if ratio > 0 else "none at all"
     handled = " (the loss is already class-weighted)" if class_weighted else ""
     return [
