@@ -236,3 +236,23 @@ def test_underfitting_is_dropped_when_a_live_cause_explains_it(monkeypatch):
     assert [f.code for f in doc.epoch_end({"loss": 1.0})] == ["underfitting"]
     doc._add([Finding("lr_too_low", "warning", "tiny steps", Fix("raise lr"))])
     assert doc.epoch_end({"loss": 1.0}) == []
+
+
+def test_overfitting_verdicts_are_dropped_in_an_unstable_run(monkeypatch):
+    class CurveRules:
+        def __init__(self, **kw):
+            pass
+
+        def update(self, epoch, logs, step=None):
+            return [
+                Finding("overfitting", "warning", "val loss rose", Fix("stop early")),
+                Finding("overconfident_predictions", "warning", "val loss rose", Fix("flood")),
+            ]
+
+    fake = types.ModuleType("trainwise.doctor.curves")
+    fake.CurveRules = CurveRules
+    monkeypatch.setitem(sys.modules, "trainwise.doctor.curves", fake)
+    doc = Doctor(net())
+    assert len(doc.epoch_end({"loss": 1.0})) == 2
+    doc._add([Finding("lr_too_high", "warning", "loss diverges", Fix("lower lr"))])
+    assert doc.epoch_end({"loss": 1.0}) == []

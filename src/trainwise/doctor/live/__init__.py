@@ -1,7 +1,8 @@
 """The live rules: one class per finding code, each in its own file.
 
 :func:`make_live_rules` returns a fresh instance of each, in the order the doctor runs them
-(``nan_loss`` last, so the other rules still see the step on which the loss went non-finite).
+(``nan_loss`` last, so the other rules still see the step on which the loss went non-finite;
+``exploding_gradients`` before ``lr_too_high``, which yields to nothing it explains).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ RULES: tuple[type[LiveRule], ...] = (
     LossOutputMismatch,
     UnshuffledData,
     ParamsNotUpdating,
-    LrTooHigh,
-    ExplodingGradients,
+    ExplodingGradients,  # before LrTooHigh: on a step where both fire (a blow-up into NaN)
+    LrTooHigh,  # the specific gradient evidence is reported, and the LR advice still is
     VanishingGradients,
     DeadRelu,
     SaturatedActivations,

@@ -3,7 +3,8 @@
 Two signatures, both relative to the run itself, both persistent:
 
 - across steps: the global gradient norm is at least :attr:`GROWTH` (100x) the smallest of
-  the run's first three probes, on :attr:`NEED_GROWTH` (2) probes in a row (or on one, when
+  the run's first three probes and at least as large as the weights (median over layers of
+  ``||grad|| / ||weight||`` >= 1), on :attr:`NEED_GROWTH` (2) probes in a row (or on one, when
   the loss turns non-finite right after), while the loss is not below :attr:`LOSS_GATE` (half)
   of its start (gradients that grow while the loss keeps falling are not blowing up);
 - across layers: the first layer's gradient (RMS per element, divided by the input RMS so an
@@ -55,7 +56,9 @@ def adjusted_layer_ratio(
 
 class ExplodingGradients(LiveRule):
     code = "exploding_gradients"
-    yields_to = ("lr_too_high",)  # a too-high learning rate blows gradients up: one cause
+    # no yields_to: gradients 100x their start or their weights are a cause in their own right
+    # (an init too large, a deep plain net) even when the LR advice fires too; a rule that
+    # yields would also be held back in the first steps as a possible consequence
     GROWTH = 100.0
     NEED_GROWTH = 2
     LOSS_GATE = 0.5
@@ -161,7 +164,9 @@ class ExplodingGradients(LiveRule):
         self.last_growth = total / base if base > 0 else 0.0
         start, recent = ctx.losses.start(), ctx.losses.recent_median(8)
         unstable = start is None or recent is None or recent >= self.LOSS_GATE * start
-        grew = base > 0 and total >= self.GROWTH * base and unstable
+        # ...and now at least as large as the weights: 100x a near-zero start (a net whose
+        # inputs are all zero has gradients ~1e-3 at first) can still be a small gradient
+        grew = base > 0 and total >= self.GROWTH * base and unstable and self.last_scale >= 1.0
         if self.growth.update(grew, ctx.step, ctx.epoch):
             return [
                 self.finding(

@@ -3,14 +3,14 @@
 Checked on every step (a few float comparisons):
 
 - divergence: the median of the last :attr:`WINDOW` (8) losses exceeds :attr:`DIVERGE` (2x)
-  the run's starting loss (median of its first 5), or the loss turned non-finite right after
+  the run's starting loss (median of its first 5, or the very first loss if lower), or the loss turned non-finite right after
   reaching :attr:`BLOWUP` (10x) its start;
 
 and on probes:
 
 - bouncing: the median update/weight ratio of the layer weights is at least :attr:`RATIO`
   (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
-  fallen below :attr:`FLAT` (90%) of its start (or of its very first value, if lower), on :attr:`NEED` (3) probes in a row; it
+  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row; it
   fires only once :attr:`MIN_LOSSES` (10) losses are in, so "the loss has not fallen" rests
   on a full window. Adam's first steps move a small layer's weights by ~lr / weight-size
   (0.1-0.2 at lr 1e-2) before the loss has had time to fall: judging on the first three
@@ -80,9 +80,13 @@ class LrTooHigh(LiveRule):
         return bool(shares) and statistics.median(shares) >= 0.5
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
-        start = ctx.losses.start()
-        if self.done or start is None or not start > 0:
+        median_start = ctx.losses.start()
+        if self.done or median_start is None or not median_start > 0:
             return []
+        # the start is the median of the first five losses, or the untrained model's very first
+        # loss if lower: a diverging or bouncing start spikes the median itself (0.66, 12, 194,
+        # 465, 365 on circles at SGD lr 20: median 194), which would hide the divergence
+        start = min(median_start, ctx.losses.head[0])
         lr = {"lr": ctx.max_lr} if ctx.max_lr else {}
         if not math.isfinite(ctx.loss):
             peak = max((v for _, v in ctx.losses.finite_recent(self.WINDOW)), default=None)
@@ -121,11 +125,7 @@ class LrTooHigh(LiveRule):
             return []
         ratio = ctx.probe.median_update_ratio(ctx.layout.weights)
         recent = ctx.losses.recent_median(self.WINDOW)
-        # against the untrained model's own first loss too: a bouncing start spikes the
-        # median of the first five (32 after 2.3 on MNIST-1D at Adam lr 0.1), which would
-        # make a loss that never got below its first value look as if it fell
-        level = min(start, ctx.losses.head[0])
-        hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * level
+        hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
         if hit and self._held_by_penalty(ctx):
             hit = False  # the L2 pull, not the step size, keeps the loss up: over_regularized
         if not self.bounce.update(hit, ctx.step, ctx.epoch) or ctx.losses.count < self.MIN_LOSSES:
@@ -135,10 +135,10 @@ class LrTooHigh(LiveRule):
                 ctx,
                 f"Each step moves the weights by {num(ratio)} of their size (median over "
                 f"layers; healthy is about 0.001) on {self.bounce.count} probes in a row, and "
-                f"the loss stays at {num(recent)} against {num(level)} at the start.",
+                f"the loss stays at {num(recent)} against {num(start)} at the start.",
                 self._fix(ctx),
                 step=self.bounce.since_step,
                 epoch=self.bounce.since_epoch,
-                evidence={"update_ratio": ratio, "start_loss": level, "recent_loss": recent, **lr},
+                evidence={"update_ratio": ratio, "start_loss": start, "recent_loss": recent, **lr},
             )
         ]
