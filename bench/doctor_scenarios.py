@@ -28,7 +28,7 @@ class Scenario:
     config: dict[str, Any] | None = None  # config scenarios
     loop: str | None = None  # name of a hand-written loop in doctor_loops.py
     loop_args: dict[str, Any] = field(default_factory=dict)
-    seeds: tuple[int, ...] = (0,)
+    seeds: tuple[int, ...] = (0, 1, 2)  # the quick subset runs the first only
     fast: bool = False  # part of the quick subset run by the test suite
     onset: int = 0  # step at which the fault starts (non-zero for mid-run faults)
 

@@ -22,6 +22,13 @@ def test_plain_closed_form():
     assert n_params(block(4, 8, dims=2, norm="batch")) == 4 * 8 * 9 + 2 * 8
 
 
+def test_separable_on_the_raw_input_is_a_full_conv_stem():
+    stem = block(1, 16, design="separable")  # a depthwise conv over 1 channel: 1 filter
+    assert [n for n, _ in stem.named_children()][0] == "conv"
+    assert n_params(stem) == n_params(block(1, 16, design="plain"))
+    assert "depthwise" in dict(block(4, 16, design="separable").named_children())
+
+
 def test_separable_closed_form_and_saving():
     sep = block(8, 16, design="separable")
     assert n_params(sep) == (8 * 9 + 8) + (8 * 16 + 16)

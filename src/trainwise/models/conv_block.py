@@ -18,6 +18,7 @@ bottleneck   1^d conv in->m, m = max(1, in // reduction), then k^d m->out  in*m 
              would save nothing)
 asymmetric   1xk conv in->out then kx1 conv out->out (2-D only)         k*out*(in+out)
 separable    depthwise k^d conv (groups=in) then 1^d pointwise in->out  in*k^d + in*out
+             (a full k^d conv when in <= 3: the stem on the raw input)
 ===========  ========================================================  =======================
 
 ``asymmetric`` is rejected for 1-D inputs: a 1-D kernel is already "1xn", so there is nothing
@@ -35,6 +36,9 @@ from trainwise.errors import ModelError
 from trainwise.models.layers import conv, norm_act
 
 DESIGNS = ("plain", "stacked3x3", "bottleneck", "asymmetric", "separable")
+#: a separable block on this few input channels (the raw input: 1 for a signal, 3 for RGB) is a
+#: full conv instead, as MobileNet's stem is
+STEM_CHANNELS = 3
 
 
 def stacked_depth(kernel_size: int) -> int:
@@ -125,6 +129,13 @@ class ConvBlock(nn.Sequential):
                     "convkx1",
                     conv(2, out_channels, out_channels, (k, 1), dilation=dilation, bias=bias),
                 ),
+            ]
+        elif design == "separable" and in_channels <= STEM_CHANNELS:
+            # a depthwise conv over 1-3 raw input channels is 1-3 filters in all, which the
+            # pointwise conv can only mix: the net sees one 5-tap view of a 1-channel signal
+            # (MNIST-1D: -11 points). Like MobileNet's stem, this block is a full conv.
+            convs = [
+                ("conv", conv(dims, in_channels, out_channels, k, dilation=dilation, bias=bias))
             ]
         elif design == "separable":
             convs = [

@@ -3,7 +3,8 @@
 Checked on every step (a few float comparisons):
 
 - divergence: the median of the last :attr:`WINDOW` (8) losses exceeds :attr:`DIVERGE` (2x)
-  the run's starting loss (median of its first 5, or the very first loss if lower), or the loss turned non-finite right after
+  the run's starting loss (median of its first 5) or :attr:`BLOWUP` (10x) its very first loss
+  (the untrained model's, before a diverging start spikes the median), or the loss turned non-finite right after
   reaching :attr:`BLOWUP` (10x) its start;
 
 and on probes:
@@ -103,22 +104,26 @@ class LrTooHigh(LiveRule):
                     )
                 ]
             return []
-        # the median of the last WINDOW can only pass 2x the start when this loss is above it
-        # too, or was recently: checking on those steps only keeps the other steps free
-        if ctx.loss > self.DIVERGE * start:
+        # diverging: above 2x the median start, or 10x the very first loss (one batch is
+        # noisy: MSE on unscaled targets can rise 2.3x over a lucky first batch and then
+        # train well). The median of the last WINDOW can only pass the bar when this loss is
+        # above it too, or was recently: checking on those steps only keeps the others free
+        bar = min(self.DIVERGE * median_start, self.BLOWUP * ctx.losses.head[0])
+        if ctx.loss > bar:
             self.high_until = ctx.step + self.WINDOW
         if ctx.losses.count >= self.WINDOW + 2 and ctx.step <= self.high_until:
             recent = ctx.losses.recent_median(self.WINDOW)
-            if recent > self.DIVERGE * start:
-                onset = ctx.losses.first_step_above(self.DIVERGE * start, self.WINDOW)
+            if recent > bar:
+                onset = ctx.losses.first_step_above(bar, self.WINDOW)
                 return [
                     self.finding(
                         ctx,
                         f"The loss diverges: the median of the last {self.WINDOW} steps is "
-                        f"{num(recent)}, {num(recent / start)}x its start ({num(start)}).",
+                        f"{num(recent)}, {num(recent / start)}x its start ({num(start)}; the "
+                        f"bar is {num(bar)}).",
                         self._fix(ctx),
                         step=onset,
-                        evidence={"start_loss": start, "recent_loss": recent, **lr},
+                        evidence={"start_loss": start, "recent_loss": recent, "bar": bar, **lr},
                     )
                 ]
         if ctx.probe is None:
