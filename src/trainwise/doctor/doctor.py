@@ -275,6 +275,8 @@ class Doctor:
         new: list[Finding] = []
         early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
         for rule in self.rules if probe is not None else self._every_step_rules:
+            if rule.done and not rule.repeats:
+                continue  # a rule that has fired is quiet for the rest of the run
             if rule.yields_to and not ctx.fired.isdisjoint(rule.yields_to):
                 continue
             found = rule.observe(ctx)

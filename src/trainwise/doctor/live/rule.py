@@ -47,6 +47,9 @@ class LiveRule:
     #: calling the rule (dead or saturated units after a too-high learning rate are its
     #: consequence, not a second cause)
     yields_to: tuple[str, ...] = ()
+    #: False (default): once it has fired (``done``) the doctor stops calling the rule at all,
+    #: which keeps the every-step path short; True for rules that report several findings
+    repeats: bool = False
     _streaks: tuple[str, ...] = ()
     _state: tuple[str, ...] = ("done",)
 

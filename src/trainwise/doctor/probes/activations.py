@@ -58,8 +58,11 @@ class ActivationProbe:
         probe.detach(); probe.stats()["1"]["dead"]     # share of dead units after layer "1"
     """
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, known_order: list[str] | None = None):
         self.model = model
+        # once the call order of the leaves is known (from the first probe), only the
+        # activation modules need hooks: a GELU-only net then probes with no hook at all
+        self.known_order = known_order
         self.handles: list[Any] = []
         self.order: list[str] = []
         self._seen: set[str] = set()
@@ -76,7 +79,8 @@ class ActivationProbe:
             if kind:
                 self._kind[name] = kind
             self._has_params[name] = next(module.parameters(recurse=False), None) is not None
-            self.handles.append(module.register_forward_hook(self._hook(name, kind)))
+            if kind or self.known_order is None:
+                self.handles.append(module.register_forward_hook(self._hook(name, kind)))
         return self
 
     def detach(self) -> None:
@@ -110,13 +114,14 @@ class ActivationProbe:
     def output_layers(self) -> set[str]:
         """Activation modules called after the last module with parameters: the model's
         output activation (a sigmoid before BCE is saturated when the model is right)."""
-        last = max((i for i, n in enumerate(self.order) if self._has_params.get(n)), default=-1)
-        return {n for n in self.order[last + 1 :] if n in self._kind}
+        order = self.known_order if self.known_order is not None else self.order
+        last = max((i for i, n in enumerate(order) if self._has_params.get(n)), default=-1)
+        return {n for n in order[last + 1 :] if n in self._kind}
 
     def stats(self) -> dict[str, dict[str, Any]]:
         outs = self.output_layers()
         result: dict[str, dict[str, Any]] = {}
-        for name in self.order:
+        for name in self.known_order if self.known_order is not None else self.order:
             kind = self._kind.get(name)
             if kind == "relu" and name in self.alive:
                 a = self.alive[name]

@@ -41,7 +41,8 @@ class Prober:
         self.disarm()
         self.snapshot = WeightSnapshot(self.layout.params)
         self.last_snapshot = self.snapshot
-        self._acts = ActivationProbe(self.model).attach()
+        known = self.layout.module_order if self._order_known else None
+        self._acts = ActivationProbe(self.model, known).attach()
         self.armed_step = step
 
     def disarm(self) -> None:
