@@ -123,19 +123,11 @@ def check_overconfident_predictions(h: CurveHistory, facts: RunFacts) -> Finding
         message,
         fix,
         **h.when(rise.onset),
-        evidence={
-            "best_epoch": best_epoch,
-            "best_val_loss": rise.best_val_loss,
-            "val_loss": rise.val_loss,
-            "relative_rise": rise.relative_rise,
-            "rise_threshold": rise.threshold,
-            "val_loss_jitter": rise.jitter,
-            "epochs_above": rise.epochs_above,
+        evidence=rise.evidence(best_epoch)
+        | {
             "val_accuracy_at_best": acc.at_best,
             "val_accuracy": acc.now,
             "accuracy_gain": acc.gain,
             "accuracy_gain_needed": acc.needed,
-            "train_loss_at_best": rise.train_loss_at_best,
-            "train_loss": rise.train_loss,
         },
     )

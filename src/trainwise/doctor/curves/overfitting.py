@@ -76,16 +76,7 @@ def check_overfitting(h: CurveHistory, facts: RunFacts) -> Finding | None:
         "more dropout or weight decay, augmentation, or more training data",
         overrides,
     )
-    evidence = {
-        "best_epoch": best_epoch,
-        "best_val_loss": rise.best_val_loss,
-        "val_loss": rise.val_loss,
-        "relative_rise": rise.relative_rise,
-        "rise_threshold": rise.threshold,
-        "val_loss_jitter": rise.jitter,
-        "epochs_above": rise.epochs_above,
-        "train_loss_at_best": rise.train_loss_at_best,
-        "train_loss": rise.train_loss,
+    evidence = rise.evidence(best_epoch) | {
         "train_val_gap": rise.gap,
     }
     if acc is not None:

@@ -54,6 +54,20 @@ class ValLossRise:
         """(val - train) / val at the latest epoch."""
         return (self.val_loss - self.train_loss) / self.val_loss
 
+    def evidence(self, best_epoch: int) -> dict[str, float | int]:
+        """The numbers the overfitting and overconfidence findings both rest on."""
+        return {
+            "best_epoch": best_epoch,
+            "best_val_loss": self.best_val_loss,
+            "val_loss": self.val_loss,
+            "relative_rise": self.relative_rise,
+            "rise_threshold": self.threshold,
+            "val_loss_jitter": self.jitter,
+            "epochs_above": self.epochs_above,
+            "train_loss_at_best": self.train_loss_at_best,
+            "train_loss": self.train_loss,
+        }
+
 
 def find_val_loss_rise(h: CurveHistory, facts: RunFacts) -> ValLossRise | None:
     """Return the rise if the validation loss has stayed clearly above its best for the last
