@@ -21,7 +21,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 COMPARISONS = [p for p in EXAMPLES if "compare" in load_yaml_file(p)]
 DEFAULT_RECIPE = ROOT / "src" / "trainwise" / "recipes" / "default.yaml"
 # input shape and outputs of the datasets the comparisons use (MNIST-1D: (1, 40), 10 classes)
-SHAPES = {"mnist1d": ((1, 40), 10), "regression": ((10,), 1)}
+SHAPES = {"mnist1d": ((1, 40), 10), "digits": ((1, 8, 8), 10), "regression": ((10,), 1)}
 
 
 def _variant_configs(path: Path) -> dict:
