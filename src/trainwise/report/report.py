@@ -45,9 +45,11 @@ def write_report(directory: str | Path) -> Path:
     elif is_run_dir(directory):
         html = render("run.html.j2", **run_context(load_run(directory)))
     else:
-        what = "does not exist" if not directory.exists() else "is neither a run nor a comparison"
+        what = "is neither a run nor a comparison directory"
+        if not directory.exists():
+            what = "does not exist"
         raise DataError(
-            f"report: {str(directory)!r} {what} directory; expected a run directory (with "
+            f"report: {str(directory)!r} {what}; expected a run directory (with any of "
             f"{', '.join(RUN_MARKERS)}) or a comparison directory (with {COMPARE_FILE})"
         )
     out = directory / REPORT_FILE
