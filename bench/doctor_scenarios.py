@@ -731,7 +731,7 @@ def faulty() -> list[Scenario]:
         S(
             "over_regularized/mnist1d_weight_decay",
             "mnist1d",
-            "cnn",
+            "mlp",
             {"over_regularized"},
             allow={"underfitting", "loss_not_decreasing", "lr_too_low"},
             config=merge(MNIST1D_MLP, {"optimizer": {"name": "adamw", "weight_decay": 20.0}}),

@@ -7,6 +7,12 @@ both alike, and the reported figure is the median of the per-pair ratios. With
 ``tw.fit`` runs twice per rep, with the doctor at its defaults (as users get it) and with
 ``doctor=False``; their median ratio is the doctor's whole cost, preflight included.
 
+The doctor's per-step cost is the headline figure, and whole runs minutes apart cannot resolve
+it on a shared machine (their ratio wandered 1.007-1.040 over three invocations). So it is
+measured in lockstep (``doctor_overhead.paired_run``): two copies of the model train on the
+same batches, the copy with ``Doctor.step`` and the one without alternating step by step, so
+machine drift hits both within milliseconds.
+
 Usage::
 
     python bench/overhead.py [--reps 7] [--epochs 10] [--threads 2] [--json out.json]
@@ -19,6 +25,7 @@ import copy
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from importlib.resources import files
@@ -29,6 +36,8 @@ from torch import nn
 import trainwise as tw
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before any keras import: no TensorFlow here
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doctor_overhead import paired_run  # noqa: E402
 from trainwise.config import load_config
 from trainwise.data.load import load_data
 from trainwise.models.build import build_model
@@ -209,12 +218,22 @@ def main(argv=None):
     for k in times:
         print(f"{k:<12}{result['median_seconds'][k]:>10.3f}{result['median_ratio'][k]:>14.3f}")
     doctor = statistics.median(t / n for t, n in zip(times["trainwise"], times["no doctor"]))
-    per_step = statistics.median(
+    loop_ratio = statistics.median(
         t / n for t, n in zip(loop_times["trainwise"], loop_times["no doctor"])
     )
+    lockstep = []
+    for rep in range(args.reps):
+        off, on, _ = paired_run(base, x, y, args.epochs, args.batch_size, lr=1e-3, wd=0.0, seed=rep)
+        lockstep.append(on / off)
+    per_step = statistics.median(lockstep)
     result["doctor_on_off"] = doctor
+    result["doctor_on_off_fit_loop"] = loop_ratio
     result["doctor_on_off_per_step"] = per_step
-    print(f"doctor on / off, per step (the training loop alone): {per_step:.4f}")
+    print(
+        f"doctor on / off, per step (lockstep, median of {args.reps}): {per_step:.4f} "
+        f"({100 * (per_step - 1):+.2f}%)"
+    )
+    print(f"doctor on / off, tw.fit training loops minutes apart (noisy): {loop_ratio:.4f}")
     print(f"doctor on / off, whole run (incl. the one-off preflight): {doctor:.4f}")
     if args.json:
         with open(args.json, "w") as f:

@@ -256,3 +256,31 @@ def test_overfitting_verdicts_are_dropped_in_an_unstable_run(monkeypatch):
     assert len(doc.epoch_end({"loss": 1.0})) == 2
     doc._add([Finding("lr_too_high", "warning", "loss diverges", Fix("lower lr"))])
     assert doc.epoch_end({"loss": 1.0}) == []
+
+
+def test_the_curve_rules_learn_the_epochs_learning_rates_from_the_optimizer():
+    # a per-step linear warm-up (torch's LinearLR, start factor 0.1 over 8 steps): the curve
+    # rules see the LR rise within the first epoch and the scheduler's base LR, so they can
+    # tell a warm-up from a stall on the first epoch, where one logged LR shows no trend
+    model = net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=8)
+    doc = Doctor(model, opt, total_epochs=10)
+    x, y = data()
+    for _ in range(2):
+        for t in range(4):
+            idx = torch.arange(t * 32, t * 32 + 32)
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            doc.step(loss)
+            sched.step()
+        doc.epoch_end({"loss": float(loss)})
+    h = doc._curves.history
+    assert h.series("lr_start").tolist() == pytest.approx([0.01, 0.055])
+    assert h.series("lr_end").tolist() == pytest.approx([0.04375, 0.08875])
+    assert h.series("lr_base").tolist() == pytest.approx([0.1, 0.1])
+    from trainwise.doctor.curves.underfitting import lr_rising
+
+    assert lr_rising(h, 0) and lr_rising(h, 1)

@@ -140,6 +140,8 @@ class Doctor:
         self.step_count = 0  # optimizer steps seen
         self.epoch = 0  # epochs finished
         self.max_lr: float | None = None
+        #: the LR at the current epoch's first and latest step (for the curve rules)
+        self._epoch_lrs: tuple[float | None, float | None] = (None, None)
         self.label_counts: dict[int, int] = {}
         self.halted = False  # after a non-finite loss the live rules stop (weights are gone)
         self._findings: list[Finding] = []
@@ -240,6 +242,8 @@ class Doctor:
             self._pre = None
             return []
         lr = self._lr()
+        if lr is not None:
+            self._epoch_lrs = (self._epoch_lrs[0] if self._epoch_lrs[0] is not None else lr, lr)
         if self.task is None:
             self.task = _infer_task(targets)
         self.losses.add(t, value)
@@ -320,7 +324,7 @@ class Doctor:
         self.epoch += 1
         if curves is None or self.halted:
             return []
-        found = list(curves.update(epoch, dict(logs), step=self.step_count))
+        found = list(curves.update(epoch, self._curve_logs(logs), step=self.step_count))
         if not self._codes.isdisjoint(LIVE_CAUSES):
             # the live finding already says why training stalls; "underfitting" would repeat it
             found = [f for f in found if f.code != "underfitting"]
@@ -409,6 +413,20 @@ class Doctor:
             if self.echo is not None:
                 self.echo(f)
         return found
+
+    def _curve_logs(self, logs: dict[str, Any]) -> dict[str, Any]:
+        """The epoch's logs plus what the optimizer says about its learning rate: at the
+        epoch's first and last step, and the scheduler's base LR (``initial_lr``), so the curve
+        rules can tell a warm-up from a stall even on the first epoch."""
+        out = dict(logs)
+        start, end = self._epoch_lrs
+        self._epoch_lrs = (None, None)
+        if start is not None and end is not None:
+            out |= {"lr_start": start, "lr_end": end}
+            base = self.optimizer.param_groups[0].get("initial_lr") if self.optimizer else None
+            if isinstance(base, (int, float)) and base > 0:
+                out["lr_base"] = float(base)
+        return out
 
     def _lr(self) -> float | None:
         if self.optimizer is None or not self.optimizer.param_groups:

@@ -41,12 +41,12 @@ def history_of(rows: list[dict], steps_per_epoch: int = 10) -> CurveHistory:
     return h
 
 
-def first_detection(rule, rows: list[dict], facts: RunFacts):
-    """Feed ``rows`` epoch by epoch; return (epoch detected, finding) of the first hit, or
-    (None, None)."""
+def first_detection(rule, rows: list[dict], facts: RunFacts, steps_per_epoch: int = 10):
+    """Feed ``rows`` epoch by epoch (``steps_per_epoch`` optimizer steps each); return (epoch
+    detected, finding) of the first hit, or (None, None)."""
     h = CurveHistory()
     for e, row in enumerate(rows):
-        h.add(e, row, step=10 * (e + 1))
+        h.add(e, row, step=steps_per_epoch * (e + 1))
         f = rule(h, facts)
         if f is not None:
             return e, f

@@ -176,7 +176,7 @@ def test_the_same_plateau_far_below_the_reference_is_underfitting(curves):
     assert ev["reference_accuracy"] == 0.99 and ev["accuracy"] < 0.99 - ev["reference_margin"]
     # margin: twice the standard error of the difference (0.99 on 640, ~0.85 on 160)
     assert 0.05 < ev["reference_margin"] < 0.07
-    assert "nearest-neighbour model reaches 0.990" in f.message
+    assert "reference model reaches 0.990 out of fold" in f.message
 
 
 def test_reference_margin_grows_on_small_sets():
@@ -202,27 +202,69 @@ def _tiny(epochs=10):
 
 
 def _mnist1d_facts(**kw):
-    return RunFacts(
-        total_epochs=10, num_classes=10, n_val=400, reference_accuracy=0.47, reference_n=2000, **kw
+    given = dict(
+        total_epochs=10, num_classes=10, n_val=400, reference_accuracy=0.47, reference_n=2000
     )
+    return RunFacts(**(given | kw))
 
 
 def test_early_pace_test_reports_after_two_epochs(curves):
-    epoch, f = curves.first_detection(check_underfitting, _tiny(), _mnist1d_facts())
+    # 20 planned epochs: two epochs are 10% of the run, so the verdict waits for the second
+    facts = _mnist1d_facts(total_epochs=20)
+    epoch, f = curves.first_detection(check_underfitting, _tiny(), facts)
     assert (f.epoch, epoch) == (0, 1)
     ev = f.evidence
     # the first epoch (2.381, above chance) is capped at ln 10: the pace is the step from
-    # there to 2.29, projected over the 8 epochs left
+    # there to 2.29, projected over the 18 epochs left
     pace = 2.29 - math.log(10)
     assert ev["loss"] == pytest.approx(2.29) and ev["loss_slope_per_epoch"] == pytest.approx(pace)
-    assert ev["epochs_remaining"] == 8
-    assert ev["loss_share"] == pytest.approx((2.29 + 8 * pace) / math.log(10))
+    assert ev["epochs_remaining"] == 18
+    assert ev["loss_share"] == pytest.approx((2.29 + 18 * pace) / math.log(10))
     assert ev["reference_accuracy"] == 0.47 and ev["accuracy"] == pytest.approx(0.149)
     # without the reference model only the cautious reading applies: from a quarter of the run
     epoch, f = curves.first_detection(
         check_underfitting, _tiny(), RunFacts(total_epochs=10, num_classes=10, n_val=400)
     )
     assert f is not None and epoch >= 3
+
+
+def test_a_decisive_first_epoch_decides_a_short_run(curves):
+    # 10 planned epochs of 57 steps (the suite's MNIST-1D tiny MLP): waiting for two would be
+    # 20% of the run. The first epoch made no
+    # headway (2.381 > ln 10: projected share 1.0 >= 0.9) and its accuracy 0.126 is 0.029 of
+    # the way from chance to perfect, under half the reference's (0.47: 0.411), so it decides
+    def detect(rows, steps=57):
+        return curves.first_detection(check_underfitting, rows, _mnist1d_facts(), steps)
+
+    epoch, f = detect(_tiny())
+    assert (f.epoch, epoch) == (0, 0)
+    assert f.evidence["loss_share"] == pytest.approx(1.0)
+    assert "after 1 of 10 epochs" in f.message
+
+    def with_lrs(start, end, base=None):
+        rows = _tiny()
+        for r in rows:
+            r |= {"lr": end, "lr_start": start, "lr_end": end}
+            if base is not None:
+                r["lr_base"] = base
+        return rows
+
+    # the Doctor's within-epoch LRs show no warm-up: still decided on the first epoch
+    assert detect(with_lrs(1e-3, 1e-3))[0] == 0
+    # a per-step warm-up (the LR rose within the epoch), or a schedule that starts at a
+    # fraction of its base LR (per-epoch warm-up, one-cycle): no verdict on the first epoch
+    assert detect(with_lrs(1e-4, 5e-4))[0] != 0
+    rows = with_lrs(4e-5, 4e-5, base=1e-3)
+    assert detect(rows)[0] != 0
+    # a logged LR alone cannot rule a warm-up out on the first epoch: two epochs then
+    rows = [r | {"lr": 1e-3} for r in _tiny()]
+    assert detect(rows)[0] == 1
+    # a first epoch that learned something is not decisive (accuracy 0.30: 0.22 of the way)
+    rows = _tiny()
+    rows[0] |= {"accuracy": 0.30, "val_accuracy": 0.30}
+    assert detect(rows)[0] == 1
+    # an epoch shorter than 40 steps is too little training to decide alone
+    assert detect(_tiny(), steps=23)[0] == 1
 
 
 def test_early_pace_test_needs_the_accuracy_below_the_reference(curves):
@@ -256,10 +298,11 @@ def test_no_early_verdict_during_a_learning_rate_warm_up(curves):
     ]
     facts = _mnist1d_facts()
     assert curves.first_detection(check_underfitting, rows, facts)[1] is None
-    # the same curves without the LR in the logs: the first two epochs read as stuck
+    # the same curves without the LR in the logs: nothing suggests a warm-up, and the first
+    # epoch (at chance, accuracy 0.12 against 0.47; 50 steps) decides this 10-epoch run
     no_lr = [{k: v for k, v in r.items() if k != "lr"} for r in rows]
-    epoch, f = curves.first_detection(check_underfitting, no_lr, facts)
-    assert (f.epoch, epoch) == (0, 1)
+    epoch, f = curves.first_detection(check_underfitting, no_lr, facts, steps_per_epoch=50)
+    assert (f.epoch, epoch) == (0, 0)
 
 
 def test_early_noise_floor_plateau_stays_silent(curves):
@@ -274,3 +317,15 @@ def test_early_noise_floor_plateau_stays_silent(curves):
     h = curves.history(rows[:2])
     assert underfit_at(h, facts, 0) is None and underfit_at(h, facts, 1) is None
     assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+
+
+def test_a_reference_at_chance_vouches_for_nothing(curves):
+    # random labels: the quick model reaches 0.109 on 10 classes (chance 0.1) and the network
+    # 0.076; the network is below the reference by more than the margin, but the reference
+    # itself is not clearly above chance, so nothing more is reachable: no underfitting
+    rows = [r | {"accuracy": 0.076, "val_accuracy": 0.07} for r in _tiny()]
+    facts = _mnist1d_facts(reference_accuracy=0.109)
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is None
+    # the same network against a reference that learned something (0.3) is underfitting
+    facts = _mnist1d_facts(reference_accuracy=0.3)
+    assert curves.first_detection(check_underfitting, rows, facts)[1] is not None

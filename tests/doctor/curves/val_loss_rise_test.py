@@ -60,7 +60,9 @@ def test_steady_small_climb_is_found_through_the_trend_test():
     rise = found[first]
     assert rise.threshold == pytest.approx(1.05)  # the trend path, not 1.10
     assert rise.relative_rise < 0.10
-    assert first == 12  # epochs 10-12 (1.06, 1.072, 1.084): the first three above 1.05
+    # the trend path needs the last half of the 3-epoch window (2 epochs) above 1.05:
+    # epochs 10-11 (1.06, 1.072)
+    assert first == 11 and rise.epochs_above == 2
 
 
 def test_needs_validation_loss_and_enough_epochs():

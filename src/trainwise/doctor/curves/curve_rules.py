@@ -12,7 +12,12 @@ from trainwise.doctor.curves.overconfident_predictions import check_overconfiden
 from trainwise.doctor.curves.overfitting import check_overfitting
 from trainwise.doctor.curves.reference_accuracy import ReferenceAccuracy
 from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
-from trainwise.doctor.curves.underfitting import check_underfitting, loss_stuck
+from trainwise.doctor.curves.underfitting import (
+    DECISIVE_LOSS_SHARE,
+    check_underfitting,
+    loss_stuck,
+    one_epoch_may_decide,
+)
 from trainwise.doctor.finding import Finding
 from trainwise.errors import CheckpointError
 
@@ -104,24 +109,35 @@ class CurveRules:
         self._reference_tried = True
         if ref is not None:
             self.facts = dataclasses.replace(
-                self.facts, reference_accuracy=float(ref.accuracy), reference_n=int(ref.n)
+                self.facts,
+                reference_accuracy=float(ref.accuracy),
+                reference_n=int(ref.n),
+                reference_model=ref.model,
             )
 
     def _maybe_resolve_reference(self) -> None:
         """Compute the reference accuracy once, the first time the loss looks stuck on two
         epochs in a row (the rules' persistence; so a healthy run never pays for the quick
-        model, not even one whose first epoch ends above chance)."""
+        model, not even one whose first epoch ends above chance), or, in a run short enough
+        that one decisive epoch may decide (see ``underfitting.MAX_WAIT_SHARE``), after a first
+        epoch whose loss made no headway at all (a healthy run pays ~0.3 s then)."""
         if self._reference_tried or self._reference is None:
             return
         h = self.history
         last = len(h) - 1
-        if last < 1 or not any(
-            all(
-                loss_stuck(h, self.facts, at, curve=c, with_reference=True)
-                for at in (last - 1, last)
-            )
-            for c in ("best", "train", "val")
-        ):
+        curves = ("best", "train", "val")
+
+        def stuck(at: int, c: str) -> dict | None:
+            return loss_stuck(h, self.facts, at, curve=c, with_reference=True)
+
+        if last < 0:
+            return
+        if last == 0:
+            may = one_epoch_may_decide(self.facts, h, 0)
+            first = [stuck(0, c) for c in curves] if may else []
+            if not any(r and r["share"] >= DECISIVE_LOSS_SHARE for r in first):
+                return
+        elif not any(all(stuck(at, c) for at in (last - 1, last)) for c in curves):
             return
         self._use_reference(self._reference())
 
@@ -151,6 +167,7 @@ class CurveRules:
             state["reference"] = {
                 "accuracy": self.facts.reference_accuracy,
                 "n": self.facts.reference_n,
+                "model": self.facts.reference_model,
             }
         return state
 
@@ -166,4 +183,5 @@ class CurveRules:
         self.reported = [str(c) for c in state.get("reported", [])]
         ref = state.get("reference")
         if isinstance(ref, dict) and "accuracy" in ref and "n" in ref:
-            self._use_reference(ReferenceAccuracy(float(ref["accuracy"]), int(ref["n"])))
+            model = ref.get("model") or ReferenceAccuracy.model
+            self._use_reference(ReferenceAccuracy(float(ref["accuracy"]), int(ref["n"]), model))

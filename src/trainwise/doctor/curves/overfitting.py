@@ -51,6 +51,11 @@ def check_overfitting(h: CurveHistory, facts: RunFacts) -> Finding | None:
     acc = val_accuracy_gain(h, facts, rise)
     if acc is not None and acc.significant:
         return None
+    early = rise.epochs_above < facts.persistence()
+    if early and acc is not None and acc.gain >= 0.5 * acc.needed:
+        # a rise found early by the trend path while validation accuracy is half way to a
+        # clear gain: wait for the full window, which tells "still improving" from "memorizing"
+        return None
     best_epoch = h.epochs[rise.best]
     message = (
         f"validation loss rose {rise.relative_rise:.0%} above its best {rise.best_val_loss:.3g} "

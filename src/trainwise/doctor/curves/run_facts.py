@@ -96,6 +96,8 @@ class RunFacts:
     #: count (see ``reference_accuracy``); None until known
     reference_accuracy: float | None = None
     reference_n: int | None = None
+    #: which quick model reached it, in words (for messages)
+    reference_model: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("total_epochs", "n_val"):

@@ -1,15 +1,23 @@
 """``loss_not_decreasing``: the training loss is flat and no more specific rule explains it.
 
-Judged from step ``J`` = max(:attr:`MIN_STEPS` (40), 12% of the planned steps) (50 when the
+Judged from step ``J`` = max(:attr:`MIN_STEPS` (40), 8% of the planned steps) (50 when the
 run's length is unknown) up to ``3 J``, on every step: the median of the last 16 losses has not
 fallen below :attr:`REL` (97%) of the run's starting loss, or sits between 97% and
-:attr:`NEAR` (1.5x) of the *trivial* loss, i.e. the loss function applied to a constant prediction of the class
-shares (classification) or the target mean (regression) on the probed batches. The second
-reference catches a model that quickly reaches "predict the prior" and stays there.
-Why 12%: a healthy but slow start (the circles MLP example sits within 3% of the trivial loss
-for its first ~8% of steps) must not look like a model that learns nothing. For the same
-reason a loss whose least-squares trend over the last 64 losses still falls
-by more than :attr:`FALLING` (3%) of its level and by two standard errors is not flat yet.
+:attr:`NEAR` (1.5x) of the *trivial* loss, i.e. the loss function applied to a constant
+prediction of the class shares (classification) or the target mean (regression) on the
+probed batches. The second reference catches a model that quickly reaches "predict the prior"
+and stays there.
+
+Why not earlier: a healthy but slow start must not look like a model that learns nothing. The
+circles MLP sits within 3% of the trivial loss for its first ~6% of steps; so a loss whose
+least-squares trend over the last 64 losses still falls by more than :attr:`FALLING` (3%) of
+its level and by two standard errors is not flat yet. And a *noisy* loss is judged later, from
+12% of the run (:attr:`NOISY_SHARE`): when the robust spread of the last 16 losses exceeds 10%
+of their median, that median is too uncertain to tell "flat" from "3% lower" at 8%. Measured:
+the MSE regression with unscaled targets (batch 32, spread ~35%) stays at its starting level
+for ~100 of 800 steps before it falls (healthy/regression_mlp seed 2: flagged at step 64 by
+an 8% reading without the noise clause), while the suite's flat faults (random labels,
+constant inputs: spread 2-5%) are reported at 8-10% of their runs.
 
 If a specific cause already fired (learning rate, vanishing or exploding gradients, dead or
 saturated units, parameters not updating, NaN, unshuffled data, a loss/output
@@ -142,7 +150,12 @@ class LossNotDecreasing(LiveRule):
     code = "loss_not_decreasing"
     every_step = True
     MIN_STEPS = 40
-    SHARE = 0.12
+    SHARE = 0.08
+    #: a noisy loss (robust spread of the last 16 losses above 10% of their median: then the
+    #: median's own standard error, ~0.31 of the spread, reaches the 3% that "flat" allows)
+    #: is judged from NOISY_SHARE of the run instead
+    NOISY_SPREAD = 0.10
+    NOISY_SHARE = 0.12
     REL = 0.97
     NEAR = 1.5  # "at the trivial level" up to 1.5x it (far above it but falling is learning)
     RECENT = 16
@@ -156,10 +169,11 @@ class LossNotDecreasing(LiveRule):
         self.target_sum = 0.0
         self.target_n = 0
 
-    def judge_step(self, total_steps: int | None) -> int:
+    def judge_step(self, total_steps: int | None, noisy: bool = False) -> int:
         if total_steps is None:
-            return 50
-        return max(self.MIN_STEPS, round(self.SHARE * total_steps))
+            return 75 if noisy else 50
+        share = self.NOISY_SHARE if noisy else self.SHARE
+        return max(self.MIN_STEPS, round(share * total_steps))
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done:
@@ -176,8 +190,19 @@ class LossNotDecreasing(LiveRule):
         recent = ctx.losses.recent_median(self.RECENT)
         if start is None or recent is None or not math.isfinite(ctx.loss):
             return []
+        if ctx.step < self.judge_step(ctx.total_steps, noisy=True):
+            values = [v for _, v in ctx.losses.finite_recent(self.RECENT)]
+            spread = 1.4826 * statistics.median(abs(v - recent) for v in values)
+            if spread > self.NOISY_SPREAD * abs(recent):
+                return []  # too noisy to call flat this early
         trivial = statistics.median(self.trivial) if self.trivial else None
-        flat = start > 0 and recent >= self.REL * start
+        # flat against the start counts only if the start was not already clearly below the
+        # trivial level: a loss that fell from 0.69 to 0.57 within its first 5 steps and then
+        # rests at 0.555 has learned (circles with shifted validation inputs, seed 5, first
+        # run on that seed: called flat at 8% of the run); a plateau there is underfitting's
+        # question, not a loss that does not decrease
+        learned_early = trivial is not None and start < self.REL * trivial
+        flat = start > 0 and recent >= self.REL * start and not learned_early
         at_trivial = trivial is not None and self.REL * trivial <= recent <= self.NEAR * trivial
         if not (flat or at_trivial):
             return []
