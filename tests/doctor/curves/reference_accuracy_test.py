@@ -66,3 +66,18 @@ def test_the_reference_is_computed_lazily_once_and_only_for_a_stuck_loss():
 def test_a_reference_the_network_matches_keeps_a_high_loss_silent():
     rules = CurveRules(total_epochs=20, num_classes=10, reference=ReferenceAccuracy(0.21, 1000))
     assert [f for e in range(20) for f in rules.update(e, _stuck(e))] == []
+
+
+def test_the_better_of_the_two_quick_models_is_the_reference():
+    rng = np.random.default_rng(2)
+    # a linear boundary in 40 dimensions: neighbours are far apart, a linear model is not
+    x = rng.normal(size=(600, 40))
+    y = (x @ rng.normal(size=40) > 0).astype(int)
+    linear = reference_accuracy(x, y)
+    assert linear.model == "a logistic regression" and linear.accuracy > 0.85
+    # a ring inside a ring: no line separates them, neighbours do
+    r = np.where(rng.random(600) < 0.5, 1.0, 2.0)
+    angle = rng.uniform(0, 2 * np.pi, 600)
+    rings = np.c_[r * np.cos(angle), r * np.sin(angle)] + 0.1 * rng.normal(size=(600, 2))
+    local = reference_accuracy(rings, (r > 1.5).astype(int))
+    assert local.model == "a 20-nearest-neighbour model" and local.accuracy > 0.95
