@@ -284,3 +284,13 @@ def test_the_curve_rules_learn_the_epochs_learning_rates_from_the_optimizer():
     from trainwise.doctor.curves.underfitting import lr_rising
 
     assert lr_rising(h, 0) and lr_rising(h, 1)
+
+
+def test_the_epochs_learning_rates_survive_a_mid_epoch_resume():
+    model = net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    doc = Doctor(model, opt, total_epochs=10)
+    loop(model, opt, 3, doctor=doc)
+    again = Doctor(model, opt, total_epochs=10)
+    again.load_state_dict(json.loads(json.dumps(doc.state_dict())))
+    assert again._epoch_lrs == doc._epoch_lrs == (0.1, 0.1)

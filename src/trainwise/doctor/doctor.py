@@ -372,6 +372,7 @@ class Doctor:
             "epoch": self.epoch,
             "task": self.task,
             "max_lr": self.max_lr,
+            "epoch_lrs": list(self._epoch_lrs),
             "halted": self.halted,
             "label_counts": {str(k): v for k, v in self.label_counts.items()},
             "findings": [f.to_dict() for f in self._findings],
@@ -388,6 +389,8 @@ class Doctor:
         self.epoch = int(state["epoch"])
         self.task = state.get("task", self.task)
         self.max_lr = state.get("max_lr")
+        start, end = state.get("epoch_lrs") or (None, None)
+        self._epoch_lrs = (start, end)
         self.halted = bool(state.get("halted", False))
         self.label_counts = {int(k): int(v) for k, v in state.get("label_counts", {}).items()}
         self._findings = [Finding.from_dict(d) for d in state.get("findings", [])]

@@ -137,8 +137,7 @@ def lr_rising(h: CurveHistory, upto: int) -> bool:
     """
 
     def at(key: str) -> float:
-        v = h.series(key)[: upto + 1]
-        return float(v[-1]) if v.size else float("nan")
+        return float(h.series(key)[upto])  # NaN where that epoch did not log it
 
     if at("lr_end") > 1.001 * at("lr_start"):  # NaN compares False
         return True
@@ -157,6 +156,13 @@ def warm_up_ruled_out(h: CurveHistory, upto: int) -> bool:
     if h.has("lr_start"):
         return not np.isnan(h.series("lr_start")[upto]) and not lr_rising(h, upto)
     return not h.has("lr") or (upto > 0 and not lr_rising(h, upto))
+
+
+def share_above_chance(accuracy: float, classes: int) -> float:
+    """How far ``accuracy`` is from chance (1/``classes``) towards perfect: 0 at chance, 1 at
+    1.0. Example: ``share_above_chance(0.55, 10)`` is 0.5."""
+    chance = 1.0 / classes
+    return (accuracy - chance) / (1.0 - chance)
 
 
 def reference_margin(facts: RunFacts, accuracy: float) -> float | None:
@@ -277,8 +283,7 @@ def underfit_at(
     if acc.size and classification:
         accuracy = float(np.max(acc[-3:]))
         if classes is not None:
-            chance = 1.0 / classes
-            acc_share = (accuracy - chance) / (1.0 - chance)
+            acc_share = share_above_chance(accuracy, classes)
         margin = reference_margin(facts, accuracy)
     below_reference = margin is None or accuracy < facts.reference_accuracy - margin
     if margin is not None and classes is not None:
@@ -337,13 +342,9 @@ def decisive(u: Underfit, facts: RunFacts) -> bool:
         >>> decisive(u, facts), decisive(dataclasses.replace(u, accuracy_share=0.3), facts)
         (True, False)
     """
-    if u.accuracy_share is None or u.reference_accuracy is None or u.loss_share is None:
+    if u.accuracy_share is None or u.reference_accuracy is None or facts.num_classes is None:
         return False
-    classes = facts.num_classes
-    if classes is None:
-        return False
-    chance = 1.0 / classes
-    reference_share = (u.reference_accuracy - chance) / (1.0 - chance)
+    reference_share = share_above_chance(u.reference_accuracy, facts.num_classes)
     return (
         u.loss_share >= DECISIVE_LOSS_SHARE
         and u.accuracy_share < DECISIVE_ACCURACY_SHARE * reference_share
