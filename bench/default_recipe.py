@@ -16,8 +16,8 @@ import statistics
 import tempfile
 
 from trainwise.cli.commands import DEFAULT_RECIPE
-from trainwise.config import load_config
-from trainwise.training.session import run_config
+from trainwise.run import load_config
+from trainwise.run.session import run_config
 
 
 def main(argv=None):

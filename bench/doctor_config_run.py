@@ -10,14 +10,14 @@ from baselines.autotrainer import AutoTrainer
 from baselines.deepdiagnosis import DeepDiagnosis
 from doctor_loops import LoopRun
 from trainwise.callbacks.callback import Callback
-from trainwise.config.schema import Config
 from trainwise.data.load import load_data
-from trainwise.doctor.diagnose import preflight_only
 from trainwise.models.build import build_model
+from trainwise.run.diagnose import preflight_only
+from trainwise.run.schema import Config
+from trainwise.run.session import fit_kwargs
 from trainwise.training.fit import fit
 from trainwise.training.inputs import first_batch
 from trainwise.training.seeding import seed_everything
-from trainwise.training.session import fit_kwargs
 
 
 class Baselines(Callback):
@@ -40,7 +40,7 @@ def run_config_scenario(config: dict, seed: int) -> LoopRun:
     kwargs = fit_kwargs(cfg, bundle)
     steps_per_epoch = math.ceil(len(bundle.x_train) / cfg.training.batch_size)
     total = steps_per_epoch * cfg.training.epochs
-    stop = preflight_only(model, kwargs, bundle)  # data errors end the run before training
+    stop = preflight_only(model, bundle)  # data errors end the run before training
     if stop is not None:
         return LoopRun(stop, {f.key: 0 for f in stop}, total, {}, steps_per_epoch)
     baselines = Baselines(cfg.training.epochs)

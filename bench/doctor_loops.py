@@ -18,9 +18,9 @@ from torch import nn
 from baselines.autotrainer import AutoTrainer
 from baselines.deepdiagnosis import DeepDiagnosis
 from doctor_scenarios import loop_model
-from trainwise.config.schema import Config
 from trainwise.data.load import load_data
 from trainwise.doctor import Doctor
+from trainwise.run.schema import Config
 
 
 @dataclass

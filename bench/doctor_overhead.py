@@ -25,10 +25,10 @@ from importlib.resources import files
 import torch
 from torch import nn
 
-from trainwise.config import load_config
 from trainwise.data.load import load_data
 from trainwise.doctor import Doctor
 from trainwise.models.build import build_model
+from trainwise.run import load_config
 
 
 def paired_run(base, x, y, epochs: int, batch_size: int, lr: float, wd: float, seed: int):

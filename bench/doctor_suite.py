@@ -17,7 +17,10 @@ generalizing better), and the end of training for ``test_shift``.
 Usage::
 
     python bench/doctor_suite.py [--quick] [--jobs 2] [--only PATTERN] [--json out.json]
-                                 [--faulty-seeds 1,2]
+                                 [--faulty-seeds 1,2] [--plain-loop]
+
+``--plain-loop`` drives every scenario from a hand-written loop through the documented doctor
+API only (``bench/plain_loop.py``) instead of ``tw.fit``.
 """
 
 from __future__ import annotations
@@ -49,13 +52,17 @@ TURNING = ("overfitting", "overconfident_predictions")
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}
 
 
-def run_one(scn: Scenario, seed: int) -> dict:
+def run_one(scn: Scenario, seed: int, plain: bool = False) -> dict:
     import torch
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     try:
-        if scn.loop is not None:
+        if plain:
+            from plain_loop import run_plain
+
+            run = run_plain(scn, seed)
+        elif scn.loop is not None:
             from doctor_loops import LOOPS
 
             kwargs = dict(scn.loop_args)
@@ -204,6 +211,11 @@ def main(argv=None) -> int:
         help="comma-separated seeds for the faulty scenarios instead of their own (0): a "
         "held-out check on runs never looked at while calibrating, e.g. 1,2",
     )
+    ap.add_argument(
+        "--plain-loop",
+        action="store_true",
+        help="run every scenario from a hand-written loop with the documented API only",
+    )
     args = ap.parse_args(argv)
 
     scenarios = all_scenarios()
@@ -222,13 +234,14 @@ def main(argv=None) -> int:
     n_faulty = sum(1 for s in scenarios if not s.healthy)
     print(
         f"{len(jobs)} runs: {n_faulty} faulty scenarios, "
-        f"{len(scenarios) - n_faulty} healthy configurations; {args.jobs} workers",
+        f"{len(scenarios) - n_faulty} healthy configurations; {args.jobs} workers"
+        + ("; plain-loop mode" if args.plain_loop else ""),
         flush=True,
     )
     t0 = time.perf_counter()
     results = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_one, s, seed) for s, seed in jobs]
+        futures = [pool.submit(run_one, s, seed, args.plain_loop) for s, seed in jobs]
         for i, fut in enumerate(futures, 1):
             r = fut.result()
             results.append(r)

@@ -38,9 +38,9 @@ import trainwise as tw
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before any keras import: no TensorFlow here
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from doctor_overhead import paired_run  # noqa: E402
-from trainwise.config import load_config
 from trainwise.data.load import load_data
 from trainwise.models.build import build_model
+from trainwise.run import load_config
 
 
 def raw_loop(model, x, y, xv, yv, epochs, batch_size, lr, seed):

@@ -25,6 +25,11 @@ class ConfigError(TrainwiseError, ValueError):
         super().__init__(message)
 
 
+class ConfigTypeError(ConfigError, TypeError):
+    """A config value or ``tw.fit`` argument has the wrong type (``"abc"`` for ``epochs``); a
+    :class:`ConfigError` that ``except TypeError`` also catches."""
+
+
 class DataError(TrainwiseError, ValueError):
     """The data cannot be used as given (empty, NaN, wrong labels, shapes that do not match)."""
 

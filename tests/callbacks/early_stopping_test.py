@@ -27,10 +27,10 @@ def test_stops_after_patience_and_restores_best():
     drive(cb, t, [1.0, 0.5, 0.6, 0.7, 0.1])
     assert t.stop_training and cb.stopped_epoch == 4
     assert t.model.weight.item() == 2.0  # epoch 2 weights restored
-    assert (
-        cb.message
-        == "val_loss did not improve for 2 epochs (best 0.5 at epoch 2); restoring epoch 2 weights"
+    assert cb.message == (
+        "val_loss did not improve for 2 epochs; restoring epoch 2 weights (best val_loss 0.5)"
     )
+    assert cb.restored_epoch == 2 and cb.end_message is None  # the stop message said it
 
 
 def test_keeps_going_while_improving_and_keras_alias():
@@ -61,3 +61,36 @@ def test_resume_in_the_middle_of_the_patience_window():
     for epoch in range(3, 5):
         resumed.on_epoch_end(t3, epoch, {"val_loss": values[epoch]})
     assert t3.stop_training and resumed.stopped_epoch == full.stopped_epoch == 5
+
+
+def test_a_fit_that_runs_all_epochs_restores_the_best_and_says_so(capsys):
+    import trainwise as tw
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=g)
+    y = torch.randint(0, 2, (64,), generator=g)  # noise: validation gets worse as it fits
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    es = EarlyStopping(patience=10)
+    result = tw.fit(
+        model,
+        (x, y),
+        validation_split=0.25,
+        epochs=4,
+        lr=0.5,
+        batch_size=8,
+        optimizer="sgd",
+        callbacks=[es],
+        verbose="lines",
+        doctor=False,
+    )
+    losses = [h["val_loss"] for h in result.history]
+    best = losses.index(min(losses)) + 1
+    assert len(losses) == 4 and result.stop_reason is None and best < 4  # a later epoch was worse
+    assert es.restored_epoch == best
+    assert all(torch.equal(v, es.best_weights[k]) for k, v in model.state_dict().items())
+    printed = capsys.readouterr().out
+    assert (
+        f"early stopping: restoring epoch {best} weights (best val_loss {min(losses):.4g})"
+        in printed
+    )

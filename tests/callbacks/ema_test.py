@@ -8,9 +8,9 @@ from torch import nn
 
 import trainwise as tw
 from trainwise.callbacks.ema import EMA, ema_decay
-from trainwise.config.schema import Config
 from trainwise.errors import ConfigError
-from trainwise.training.session import build_callbacks
+from trainwise.run.schema import Config
+from trainwise.run.session import build_callbacks
 
 
 @pytest.fixture(scope="module", autouse=True)

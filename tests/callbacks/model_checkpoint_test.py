@@ -7,10 +7,10 @@ from torch import nn
 
 import trainwise as tw
 from trainwise.callbacks.model_checkpoint import ModelCheckpoint
-from trainwise.config.schema import Config
+from trainwise.checkpoint.weights import load_weights
 from trainwise.errors import ConfigError
-from trainwise.training.model_io import load_weights
-from trainwise.training.session import build_callbacks
+from trainwise.run.schema import Config
+from trainwise.run.session import build_callbacks
 
 
 def drive(cb, values, key="val_loss", run_dir=None, start=0, fit_start=True):

@@ -8,9 +8,9 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch import nn
 
 import trainwise as tw
-from trainwise.config.schema import Config
 from trainwise.errors import ConfigError
-from trainwise.training.session import build_callbacks
+from trainwise.run.schema import Config
+from trainwise.run.session import build_callbacks
 
 
 @pytest.fixture(autouse=True)

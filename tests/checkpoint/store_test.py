@@ -12,8 +12,8 @@ import trainwise.checkpoint.store as store
 from trainwise.checkpoint import require_safe_torch
 from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.checkpoint.store import MANIFEST, read_checkpoint, write_checkpoint
+from trainwise.checkpoint.weights import load_weights
 from trainwise.errors import CheckpointError
-from trainwise.training.model_io import load_weights
 
 
 class Payload:

@@ -142,9 +142,7 @@ def test_check_data_uses_preflight_and_keeps_the_probe_armed(monkeypatch):
         calls.append(kw)
         return [Finding("class_imbalance", "warning", "few ones", Fix("rebalance"))]
 
-    fake = types.ModuleType("trainwise.doctor.preflight")
-    fake.run_preflight = run_preflight
-    monkeypatch.setitem(sys.modules, "trainwise.doctor.preflight", fake)
+    monkeypatch.setattr("trainwise.doctor.doctor.run_preflight", run_preflight)
     model = net()
     doc = Doctor(model, torch.optim.Adam(model.parameters()))
     x, y = data()
@@ -153,12 +151,6 @@ def test_check_data_uses_preflight_and_keeps_the_probe_armed(monkeypatch):
     assert calls[0]["num_classes"] == 2 and calls[0]["task"] == "classification"
     assert doc.label_counts == {0: int((y == 0).sum()), 1: int((y == 1).sum())}
     assert doc.prober.armed_step == 0 and doc.prober._acts.order == []  # not polluted
-
-
-def test_check_data_without_the_preflight_package_returns_nothing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "trainwise.doctor.preflight", None)
-    doc = Doctor(net())
-    assert doc.check_data(*data()) == []
 
 
 def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
@@ -281,7 +273,7 @@ def test_the_curve_rules_learn_the_epochs_learning_rates_from_the_optimizer():
     assert h.series("lr_start").tolist() == pytest.approx([0.01, 0.055])
     assert h.series("lr_end").tolist() == pytest.approx([0.04375, 0.08875])
     assert h.series("lr_base").tolist() == pytest.approx([0.1, 0.1])
-    from trainwise.doctor.curves.underfitting import lr_rising
+    from trainwise.doctor.curves.warm_up import lr_rising
 
     assert lr_rising(h, 0) and lr_rising(h, 1)
 

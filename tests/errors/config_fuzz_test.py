@@ -1,7 +1,7 @@
 """Fuzz the config validator: whatever a user writes, it is accepted or refused with ConfigError.
 
 Random nested dicts are built from the real field names of
-:class:`trainwise.config.schema.Config` (so the generator reaches every section's own
+:class:`trainwise.run.schema.Config` (so the generator reaches every section's own
 validators, not only the "unknown key" check), with values of every YAML type, plus random
 ``--set`` strings and random YAML text. Any exception other than ConfigError (a TypeError from
 a validator, a RecursionError, a pydantic error that escaped) fails the test.
@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from trainwise.config.overrides import apply_overrides
-from trainwise.config.schema import Config
 from trainwise.config.validate import validate_config
 from trainwise.config.yaml_loader import parse_yaml_text
 from trainwise.errors import ConfigError
+from trainwise.run.schema import Config
 
 FUZZ = settings(
     max_examples=300,

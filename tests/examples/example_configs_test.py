@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from trainwise.config.schema import Config
 from trainwise.config.validate import validate_config
 from trainwise.config.yaml_loader import load_yaml_file
-from trainwise.experiments.compare_trial import check_metrics
-from trainwise.experiments.variants import variant_configs, variants_from_mapping
+from trainwise.experiments.comparison.trial import check_metrics
+from trainwise.experiments.comparison.variants import variant_configs, variants_from_mapping
 from trainwise.models.build import build_model
+from trainwise.run.schema import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

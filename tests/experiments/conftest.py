@@ -33,8 +33,8 @@ checkpoint: {every_epochs: 1, keep: 100}
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory):
     """A finished ``trainwise run`` directory: 4 epochs, a checkpoint per epoch, EMA on."""
-    from trainwise.config import load_config
-    from trainwise.training.session import run_config
+    from trainwise.run import load_config
+    from trainwise.run.session import run_config
 
     root = tmp_path_factory.mktemp("finished_run")
     (root / "cfg.yaml").write_text(RUN_CONFIG)

@@ -4,11 +4,11 @@ import pytest
 import torch
 from torch import nn
 
-from trainwise.config.schema import Config
 from trainwise.data.load import load_data
 from trainwise.errors import ArgumentTypeError
 from trainwise.experiments.ensemble import Ensemble
 from trainwise.models.build import build_model
+from trainwise.run.schema import Config
 from trainwise.training.fit import fit
 
 

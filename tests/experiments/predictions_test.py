@@ -56,7 +56,7 @@ def test_log_loss_is_finite_for_a_confident_miss():
 
 
 def test_errors_name_the_field():
-    with pytest.raises(ConfigError, match="task: 'multiclass' is not allowed; allowed: "):
+    with pytest.raises(ConfigError, match="task: 'multiclass' is not a known task; allowed: "):
         to_probabilities(torch.zeros(2, 2), "multiclass")
     with pytest.raises(DataError, match="y: 3 targets for 2 predictions"):
         score_predictions(torch.zeros(2, 2), torch.zeros(3, dtype=torch.long), "classification")

@@ -23,6 +23,21 @@ def test_names_are_canonicalized():
     assert cfg.init == "glorot_uniform"
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"), [("ResNet", "resnet"), ("MLP", "mlp"), ("cnn", "cnn")]
+)
+def test_model_name_spellings(given, stored):
+    assert ModelConfig(name=given).name == stored
+
+
+def test_unknown_model_name_suggests():
+    with pytest.raises(ValidationError) as info:
+        ModelConfig(name="resnett")
+    assert "'resnett' is not a known model; did you mean 'resnet'? allowed: mlp, cnn" in str(
+        info.value
+    )
+
+
 def _error_text(**kwargs):
     with pytest.raises(ValidationError) as info:
         ModelConfig(**kwargs)
@@ -33,7 +48,10 @@ def test_unknown_activation_message_lists_allowed():
     err = _error_text(activation="relux")
     (detail,) = err.errors()
     assert detail["loc"] == ("activation",)
-    assert "'relux' is not a known activation; allowed: relu, leaky_relu, selu" in detail["msg"]
+    assert (
+        "'relux' is not a known activation; did you mean 'relu'? allowed: relu, leaky_relu, selu"
+        in detail["msg"]
+    )
     assert isinstance(err, ValueError)
 
 

@@ -22,7 +22,14 @@ def test_defaults():
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [("Adam", "adam"), ("RMSprop", "rmsprop"), ("SGD", "sgd"), ("AdamW", "adamw")],
+    [
+        ("Adam", "adam"),
+        ("RMSprop", "rmsprop"),
+        ("SGD", "sgd"),
+        ("AdamW", "adamw"),
+        ("Adam-W", "adamw"),  # the same rule as "Leaky-ReLU" for activations
+        (" adam_w ", "adamw"),
+    ],
 )
 def test_keras_spellings(given, stored):
     assert OptimizerConfig(name=given).name == stored

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 from trainwise.cli.main import main
-from trainwise.config import load_config
 from trainwise.errors import DataError
 from trainwise.report import write_report, write_report_or_warn
-from trainwise.training.session import run_config
+from trainwise.run import load_config
+from trainwise.run.session import run_config
 
 EVIL = '<script>alert("x")</script>'
 
@@ -122,7 +122,7 @@ def test_comparison_report(compare_dir):
     html = write_report(compare_dir).read_text()
     assert 'id="results"' in html and 'id="findings"' in html
     assert {"plot-cmp-val-loss", "plot-cmp-val-metric", "plot-cmp-train-loss"} == set(images(html))
-    assert "+1.20 pp [+0.40, +2.00], p = 0.02" in html and 'class="better"' in html
+    assert "+1.20 [+0.40, +2.00] p=0.02" in html and 'class="better"' in html
     assert "--set model.dropout=0.2" in html and "2 of 3" in html  # one trial failed
     assert 'href="trials/baseline/seed-0/report.html"' in html
     assert "lr_too_high 1/2" in html

@@ -122,11 +122,11 @@ def test_doctor_is_on_by_default_and_can_be_turned_off():
     "kwargs,exc,match",
     [
         (dict(lr=-0.1), ConfigError, r"optimizer.lr"),
-        (dict(batch_size=0), ConfigError, r"batch_size: 0"),
-        (dict(epochs=0), ConfigError, r"epochs: 0"),
+        (dict(batch_size=0), ConfigError, r"training.batch_size: 0"),
+        (dict(epochs=0), ConfigError, r"training.epochs: 0"),
         (dict(optimizer="adamm"), ConfigError, r"adam"),
         (dict(loss="crossentropyy"), ConfigError, r"cross"),
-        (dict(validation_split=1.5), DataError, r"validation_split: 1.5"),
+        (dict(validation_split=1.5), ConfigError, r"data.validation_split: 1.5"),
     ],
 )
 def test_bad_arguments_name_the_field(kwargs, exc, match):

@@ -218,6 +218,19 @@ def test_model_optimizer_and_rng_are_restored_bit_for_bit():
     assert len(set(result.losses)) > 1
 
 
+def test_apply_sets_the_suggestion_on_every_param_group():
+    x, y = _quadratic()
+    result = lr_find(_linear(), (x, y), loss="mse", optimizer="sgd", batch_size=N)
+    a, b = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt = torch.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 9.0}])
+    assert result.apply(opt) == result.suggested
+    assert [g["lr"] for g in opt.param_groups] == [result.suggested] * 2
+    flat = tw.LRFindResult([1e-3], [1.0], [1.0], {}, None, None, "no clear descent")
+    with pytest.raises(ConfigError, match="lr_find: suggested is None"):
+        flat.apply(opt)
+    assert [g["lr"] for g in opt.param_groups] == [result.suggested] * 2  # left alone
+
+
 def test_plot_is_written(tmp_path):
     x, y = _blobs()
     path = tmp_path / "sub" / "lr.png"

@@ -7,7 +7,13 @@ which exposes ``model``, ``optimizer``, ``scheduler``, ``epoch``, ``global_step`
 and ``stop_training`` (set it to end training after the current epoch).
 
 Callbacks that keep state across epochs implement ``state_dict``/``load_state_dict`` so a
-resumed run continues exactly.
+resumed run continues exactly, and start each new fit afresh in ``on_fit_start`` (Keras's
+``on_train_begin`` contract: one instance can serve several fits). The trainer of a resumed
+run calls ``load_state_dict`` *before* ``on_fit_start``, so that reset is skipped when a
+``load_state_dict`` came first (see ``EarlyStopping.on_fit_start``).
+
+A callback may set ``end_message`` (a string) in ``on_fit_end`` for ``tw.fit`` to print at
+the end of a verbose run (EarlyStopping says which epoch's weights it restored).
 """
 
 from __future__ import annotations

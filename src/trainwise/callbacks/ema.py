@@ -77,7 +77,8 @@ class EMA(Callback):
     The state (in checkpoints under ``state["trainer"]["callbacks"]["<i>:EMA"]``) is
     ``{"decay": float, "num_updates": int, "weights": {name: tensor}}`` with the names of the
     model's own ``state_dict()``, so other code can load the averaged weights into a fresh
-    model without this class.
+    model without this class. A new fit starts a fresh average (one instance can serve several
+    fits); a resumed fit continues the average from its checkpoint.
 
     Example::
 
@@ -179,6 +180,7 @@ class EMA(Callback):
         logs.update({f"ema_val_{k}": v for k, v in ema_logs.items()})
 
     def on_fit_end(self, trainer):
+        self._pending = None  # a load during this fit was applied at once; the next one is new
         if self.use_for_final and not getattr(trainer, "interrupted", False):
             trainer.model.load_state_dict(self.averaged.module.state_dict())
 
@@ -194,8 +196,9 @@ class EMA(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.num_updates = int(state["num_updates"])
         weights = state.get("weights") or None
-        if self.averaged is not None and weights is not None:
+        # kept for the next fit start, which rebuilds the average from it: also when this
+        # instance already ran a fit (its old average must not make the resumed fit fresh)
+        self._pending = weights
+        if self.averaged is not None and weights is not None:  # takes effect in a running fit
             self.averaged.module.load_state_dict(weights)
             self.averaged.n_averaged.fill_(self.num_updates + 1)
-        else:
-            self._pending = weights

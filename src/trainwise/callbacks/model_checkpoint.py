@@ -26,20 +26,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from trainwise import run_files
 from trainwise.callbacks.callback import Callback
 from trainwise.callbacks.monitor import Monitor
+from trainwise.checkpoint.fsync import fsync_dir
+from trainwise.checkpoint.weights import save_weights
 from trainwise.errors import ConfigError
-from trainwise.training.model_io import save_weights
 
 _EPOCH_FILE = re.compile(r"^epoch-(\d+)\.safetensors$")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -68,7 +62,10 @@ class ModelCheckpoint(Callback):
             every file saved).
 
     ``best.safetensors`` always holds the epoch the shared :class:`Monitor` calls best (the
-    same rule as EarlyStopping, ``min_delta`` included).
+    same rule as EarlyStopping, ``min_delta`` included). A new fit starts afresh (best, kept
+    list), so one instance can serve several fits; a resumed fit continues from its checkpoint.
+    Keras's test cases, where the concepts match: ``tests/callbacks/
+    model_checkpoint_keras_test.py``.
 
     Example::
 
@@ -142,7 +139,7 @@ class ModelCheckpoint(Callback):
                 "model_checkpoint.dirpath: None needs a run directory; give "
                 "ModelCheckpoint(dirpath=...) or tw.fit(..., out_dir=...)"
             )
-        return Path(run_dir) / "best"
+        return Path(run_dir) / run_files.BEST_DIR
 
     def _link_best(self, epoch: int) -> None:
         src = self.best_path / self.filename(epoch)
@@ -174,7 +171,7 @@ class ModelCheckpoint(Callback):
                 "kept": [{"epoch": e, "value": v, "file": self.filename(e)} for e, v in self.kept],
             },
         )
-        _fsync_dir(self.best_path)
+        fsync_dir(self.best_path)
 
     # -- events -------------------------------------------------------------------------------
     def on_fit_start(self, trainer):

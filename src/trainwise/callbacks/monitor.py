@@ -8,19 +8,19 @@ import math
 from typing import Any
 
 from trainwise.errors import ConfigError
+from trainwise.vocabulary import metric_mode
 
 MODES = ("min", "max", "auto")
 
 
 def resolve_mode(monitor: str, mode: str) -> str:
-    """``auto`` means max for accuracy-like metrics, min for everything else (losses, errors)."""
+    """``auto`` means :func:`trainwise.vocabulary.metric_mode`: max for accuracy-like metrics
+    (acc, auc, f1, precision, recall), min for everything else (losses, errors)."""
     if mode not in MODES:
         raise ConfigError(f"mode: {mode!r} is not allowed; allowed: {', '.join(MODES)}")
     if mode != "auto":
         return mode
-    return (
-        "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) else "min"
-    )
+    return metric_mode(monitor)
 
 
 class Monitor:

@@ -4,6 +4,8 @@ Torch's ``ReduceLROnPlateau`` sets ``param_group['lr']`` directly, which a per-s
 would overwrite on its next step. This version scales the schedule's base LRs instead, so it
 composes with any schedule (constant included) and its effect lives in the scheduler's
 state_dict, which makes resume exact. It shares the improvement test with EarlyStopping.
+Otherwise it follows Keras 3 (its test cases: ``tests/callbacks/
+reduce_lr_on_plateau_keras_test.py``; the deliberate differences: ``docs/tricks.md``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ class ReduceLROnPlateau(Callback):
         patience: epochs without improvement before reducing (default 10).
         cooldown: epochs after a reduction that are not counted as bad (default 0). Unlike
             Keras, where cooldown=1 changes nothing, cooldown=c delays the next possible
-            reduction by exactly c epochs.
+            reduction by exactly c epochs (docs/tricks.md).
         min_lr: the LR never goes below this (default 0).
         min_delta: smallest change that counts as improvement (default 1e-4).
         mode: "min", "max" or "auto".
 
+    A new fit starts afresh (best, counter, cooldown, reductions), so one instance can serve
+    several fits; a resumed fit continues from the state in its checkpoint.
+
     Example::
 
-        tw.fit(model, data, callbacks=[tw.callbacks.ReduceLROnPlateau(factor=0.5, patience=2)])
+        plateau = tw.callbacks.ReduceLROnPlateau(factor=0.5, patience=2)
+        tw.fit(model, data, callbacks=[plateau])
+        plateau.reductions  # [(epoch, new lr), ...], 1-based epochs
     """
 
     order = 10  # before logging callbacks, so the logged LR is the new one
@@ -50,8 +57,20 @@ class ReduceLROnPlateau(Callback):
             raise ConfigError("patience, cooldown and min_lr must be >= 0")
         self.monitor = Monitor(monitor, mode, min_delta)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
+        self._resumed = False
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the previous fit (called when a new, not resumed, fit starts)."""
+        self.monitor.reset()
         self.cooldown_left = 0
         self.reductions: list[tuple[int, float]] = []  # (epoch, new lr)
+
+    def on_fit_start(self, trainer):
+        # the trainer loads a resumed fit's state before this event: keep that state
+        if not self._resumed:
+            self.reset()
+        self._resumed = False
 
     def on_epoch_end(self, trainer, epoch, logs):
         improved = self.monitor.update(self.monitor.value(logs), epoch + 1)
@@ -89,3 +108,4 @@ class ReduceLROnPlateau(Callback):
         self.monitor.load_state_dict(state["monitor"])
         self.cooldown_left = state["cooldown_left"]
         self.reductions = [tuple(r) for r in state.get("reductions", [])]
+        self._resumed = True

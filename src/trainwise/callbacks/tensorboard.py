@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from trainwise import run_files
 from trainwise.callbacks.callback import Callback
 from trainwise.errors import ConfigError, NotAvailableError
 from trainwise.models.modes import evaluating
@@ -89,7 +90,7 @@ class TensorBoard(Callback):
                     "callbacks.tensorboard: log_dir is None and the run has no directory; "
                     "give TensorBoard(log_dir=...) or tw.fit(out_dir=...)"
                 )
-            log_dir = Path(trainer.run_dir) / "tensorboard"
+            log_dir = Path(trainer.run_dir) / run_files.TENSORBOARD_DIR
         self.resolved_dir = log_dir
         # on resume, hide what the earlier process wrote after the checkpoint it resumes from
         # (its events up to and including that step were written before the checkpoint)

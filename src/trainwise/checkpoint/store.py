@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from trainwise.checkpoint.fsync import fsync_dir, fsync_file
 from trainwise.checkpoint.tree_codec import decode, encode
 from trainwise.errors import CheckpointError
 
@@ -38,19 +39,6 @@ STAGING_PREFIX = ".staging-"
 # Test hook: the test suite sets this to make a save kill its own process half-way, which is
 # the only reliable way to land a SIGKILL "in the middle of a save". Read once per save.
 _CRASH_ENV = "TRAINWISE_TEST_CRASH_IN_SAVE"
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -87,13 +75,13 @@ def write_checkpoint(
         manifest = {"format": FORMAT, "files": {}}
         for name in FILES:
             p = staging / name
-            _fsync_file(p)
+            fsync_file(p)
             manifest["files"][name] = {"size": p.stat().st_size, "sha256": _sha256(p)}
         _json_dump(staging / MANIFEST, manifest)
-        _fsync_file(staging / MANIFEST)
-        _fsync_dir(staging)
+        fsync_file(staging / MANIFEST)
+        fsync_dir(staging)
         os.rename(staging, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -1,12 +1,16 @@
-"""One function per CLI verb; each returns an exit code."""
+"""One function per CLI verb; each returns an exit code.
+
+Each verb imports the layers it needs inside its function (``# lazy: start-up time``), so a
+verb loads only what it uses and the parser answers ``--help`` at once."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from trainwise.config import load_config
-from trainwise.errors import NotAvailableError
+from trainwise import run_files
+from trainwise.run import load_config
+from trainwise.vocabulary import format_metric
 
 #: The recipe `trainwise demo` runs (also examples/mnist1d.yaml).
 DEFAULT_RECIPE = Path(__file__).resolve().parent.parent / "recipes" / "default.yaml"
@@ -20,7 +24,8 @@ def _print_summary(summary: dict, title: str) -> None:
     test = summary.get("test", {})
     for key, value in test.items():
         table.add_row(
-            key.replace("_", " "), f"{value:.4f}" if key.endswith("loss") else _pct(key, value)
+            key.replace("_", " "),
+            f"{value:.4f}" if key.endswith("loss") else format_metric(key, value),
         )
     best = summary.get("best", {})
     table.add_row(
@@ -28,7 +33,7 @@ def _print_summary(summary: dict, title: str) -> None:
     )
     for key in ("val_accuracy", "val_loss", "val_mse"):
         if key in best:
-            table.add_row(f"{key.replace('_', ' ')} (best epoch)", _pct(key, best[key]))
+            table.add_row(f"{key.replace('_', ' ')} (best epoch)", format_metric(key, best[key]))
     table.add_row("training time", f"{summary['train_seconds']:.1f} s")
     table.add_row("parameters", f"{summary['params']:,}")
     if summary.get("stop_reason"):
@@ -47,10 +52,6 @@ def _print_summary(summary: dict, title: str) -> None:
     Console().print(table)
 
 
-def _pct(key: str, value: float) -> str:
-    return f"{100 * value:.2f}%" if "accuracy" in key else f"{value:.4g}"
-
-
 def _finish(summary: dict, title: str) -> int:
     """Print the summary, or for a run stopped by a signal the message on how to resume."""
     if summary.get("interrupted"):
@@ -61,7 +62,8 @@ def _finish(summary: dict, title: str) -> int:
 
 
 def cmd_demo(args) -> int:
-    from trainwise.training.session import run_config
+    # lazy: start-up time
+    from trainwise.run.session import run_config
 
     cfg = load_config(DEFAULT_RECIPE, [f"seed={args.seed}", *args.overrides])
     summary = run_config(cfg, args.out, stem="demo", resume=args.resume)
@@ -73,6 +75,7 @@ def cmd_demo(args) -> int:
 
 def cmd_report(args) -> int:
     """``trainwise report DIR``: (re)build DIR/report.html and print its path."""
+    # lazy: start-up time
     from trainwise.report import write_report
 
     print(write_report(args.dir))
@@ -80,7 +83,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from trainwise.training.session import run_config
+    # lazy: start-up time
+    from trainwise.run.session import run_config
 
     cfg = load_config(args.config, args.overrides)
     if getattr(args, "folds", None) is not None:
@@ -93,7 +97,8 @@ def cmd_run(args) -> int:
 
 def _run_folds(cfg, args) -> int:
     """``trainwise run CONFIG --folds K``: one run per fold, cv.json, a mean ± std table."""
-    from trainwise.experiments.cross_validate_config import cv_report, run_cross_validation
+    # lazy: start-up time
+    from trainwise.experiments.cross_validation.from_config import cv_report, run_cross_validation
 
     result = run_cross_validation(
         cfg,
@@ -110,6 +115,7 @@ def _run_folds(cfg, args) -> int:
 
 
 def cmd_models(args) -> int:
+    # lazy: start-up time
     from trainwise.data.load import load_data
     from trainwise.models.build import build_model
     from trainwise.models.summary import model_summary
@@ -123,7 +129,8 @@ def cmd_models(args) -> int:
 
 def cmd_eval(args) -> int:
     """``trainwise eval RUN_DIR [--watch]``: evaluate checkpoints into RUN_DIR/eval/."""
-    from trainwise.experiments.eval_watcher import EvalWatcher
+    # lazy: start-up time
+    from trainwise.experiments.evaluation.watcher import EvalWatcher
 
     watcher = EvalWatcher(args.run_dir, monitor=args.monitor)
     try:
@@ -152,6 +159,7 @@ def cmd_eval(args) -> int:
 
 def cmd_lr_find(args) -> int:
     """``trainwise lr-find CONFIG``: LR range test; writes lr_find.json and lr_find.png."""
+    # lazy: start-up time
     from trainwise.training.lr_finder import format_result, lr_find_config
 
     cfg = load_config(args.config, args.overrides)
@@ -164,22 +172,16 @@ def cmd_lr_find(args) -> int:
         num_steps=args.steps,
     )
     print(format_result(result))
-    print(f"results: {out / 'lr_find.json'}")
+    print(f"results: {out / run_files.LR_FIND}")
     return 0
-
-
-def _not_yet(name: str):
-    def handler(args) -> int:
-        raise NotAvailableError(f"'trainwise {name}' is not available in this version yet")
-
-    return handler
 
 
 def cmd_doctor(args) -> int:
     """Preflight + a monitored run; the findings as a table, or as JSON with ``--json``."""
     import json
 
-    from trainwise.doctor.diagnose import diagnose
+    # lazy: start-up time
+    from trainwise.run.diagnose import diagnose
 
     overrides = list(args.overrides)
     if args.json:
@@ -229,8 +231,9 @@ def _print_findings(report: dict) -> None:
 def cmd_compare(args) -> int:
     """``trainwise compare CONFIG``: variants x seeds/folds; prints and saves the table.
     Exit 1 when a trial failed (the others still ran), 130 when interrupted."""
-    from trainwise.experiments.compare import compare
-    from trainwise.experiments.compare_table import print_table
+    # lazy: start-up time
+    from trainwise.experiments.comparison.compare import compare
+    from trainwise.experiments.comparison.table import print_table
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
     result = compare(
@@ -246,9 +249,10 @@ def cmd_compare(args) -> int:
         resume=args.resume,
     )
     print_table(result.results)
-    print(f"results: {result.dir / 'compare.json'} (compare.csv, compare.md, trials/)")
-    if (result.dir / "report.html").is_file():
-        print(f"report: {result.dir / 'report.html'}")
+    others = f"{run_files.COMPARE_CSV}, {run_files.COMPARE_MD}, trials/"
+    print(f"results: {result.dir / run_files.COMPARE} ({others})")
+    if (result.dir / run_files.REPORT).is_file():
+        print(f"report: {result.dir / run_files.REPORT}")
     if result.interrupted:
         return 130
     if result.failed:

@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 
+from trainwise import __version__
 from trainwise.errors import TrainwiseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -143,14 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from trainwise import __version__
-
         print(f"trainwise {__version__}")
         return EXIT_OK
     if not args.command:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
+        # lazy: start-up time (`--help` and `--version` never load torch)
         from trainwise.cli import commands
 
         handler = getattr(commands, "cmd_" + args.command.replace("-", "_"))

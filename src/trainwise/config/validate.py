@@ -8,7 +8,12 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from trainwise.errors import ConfigError
+from trainwise.errors import ConfigError, ConfigTypeError
+
+#: pydantic error kinds that mean "wrong type" (a string where a number belongs), raised as
+#: :class:`ConfigTypeError` so ``except TypeError`` catches them as Python's convention says.
+_TYPE_KINDS = ("int_from_float",)
+_TYPE_SUFFIXES = ("_type", "_parsing")
 
 
 def _section_class(root: type[BaseModel], path: tuple) -> type[BaseModel] | None:
@@ -55,17 +60,22 @@ def _loc_str(loc: tuple) -> str:
     return "".join(parts) or "(top level)"
 
 
-def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> list[str]:
-    """One human sentence per error."""
+def format_validation_error(
+    exc: ValidationError, root: type[BaseModel], prefix: tuple[str, ...] = ()
+) -> list[str]:
+    """One human sentence per error. ``prefix`` is where ``root`` sits in the whole config
+    (``("optimizer",)`` for an OptimizerConfig validated alone), so a section validated on its
+    own words its errors exactly as the whole config does."""
     messages: list[str] = []
     seen: set[str] = set()
     for err in exc.errors():
-        loc = tuple(err.get("loc", ()))
+        inner = tuple(err.get("loc", ()))
+        loc = prefix + inner
         where = _loc_str(loc)
         value = err.get("input")
         kind = err.get("type", "")
         if kind == "extra_forbidden":
-            parent = _section_class(root, loc[:-1])
+            parent = _section_class(root, inner[:-1])
             valid = sorted(parent.model_fields) if parent else []
             key = str(loc[-1])
             close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
@@ -95,8 +105,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def is_type_error(exc: ValidationError) -> bool:
+    """True when every error in ``exc`` is a wrong type rather than a value out of range."""
+    kinds = [e.get("type", "") for e in exc.errors()]
+    return bool(kinds) and all(k in _TYPE_KINDS or k.endswith(_TYPE_SUFFIXES) for k in kinds)
+
+
 def validate_config(data: dict[str, Any], root: type[BaseModel]) -> BaseModel:
-    """Validate ``data`` against ``root``; raise :class:`ConfigError` listing every problem."""
+    """Validate ``data`` against ``root``; raise :class:`ConfigError` listing every problem
+    (:class:`ConfigTypeError` when all of them are wrong types)."""
     if not isinstance(data, dict):
         raise ConfigError(f"config must be a mapping of sections, got {type(data).__name__}")
     try:
@@ -104,17 +121,23 @@ def validate_config(data: dict[str, Any], root: type[BaseModel]) -> BaseModel:
     except ValidationError as exc:
         errors = format_validation_error(exc, root)
         head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the config:"
-        raise ConfigError("\n".join([head] + [f"  - {e}" for e in errors]), errors) from None
+        error = ConfigTypeError if is_type_error(exc) else ConfigError
+        raise error("\n".join([head] + [f"  - {e}" for e in errors]), errors) from None
 
 
 def make_section(cls: type[BaseModel], data: dict[str, Any], prefix: str) -> BaseModel:
-    """Validate one section given as keyword arguments (the ``tw.fit`` path); errors are named
-    as in a config file, e.g. ``optimizer.lr``."""
+    """Validate one section given as keyword arguments (the ``tw.fit`` path). ``prefix`` is
+    the section's dotted place in a config file (``"optimizer"``; ``""`` for root keys such
+    as ``seed``), so each error reads exactly as the config loader words it, e.g.
+    ``optimizer.lr: -0.1 is not allowed: must be > 0``.
+
+    Example::
+
+        make_section(OptimizerConfig, {"name": "adam", "lr": 3e-3}, "optimizer")
+    """
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            f"{prefix}.{e}" if not e.startswith("(") else f"{prefix}: {e}"
-            for e in format_validation_error(exc, cls)
-        ]
-        raise ConfigError("\n".join(errors), errors) from None
+        errors = format_validation_error(exc, cls, tuple(prefix.split(".")) if prefix else ())
+        error = ConfigTypeError if is_type_error(exc) else ConfigError
+        raise error("\n".join(errors), errors) from None

@@ -6,6 +6,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from trainwise.vocabulary import infer_task
+
 Task = Literal["classification", "regression"]
 Kind = Literal["tabular", "signal", "image"]
 
@@ -48,11 +50,12 @@ def kind_of(x: np.ndarray) -> Kind | None:
 
 
 def task_of(y: np.ndarray) -> Task:
-    """``classification`` for integer, bool or string targets, ``regression`` for floats.
+    """``classification`` for integer, bool or string targets, ``regression`` for floats
+    (the one rule, :func:`trainwise.vocabulary.infer_task`, for arrays).
 
     Example::
 
         >>> task_of(np.array([0.5, 1.5]))
         'regression'
     """
-    return "regression" if np.issubdtype(np.asarray(y).dtype, np.floating) else "classification"
+    return infer_task(np.asarray(y))  # type: ignore[return-value]

@@ -6,6 +6,7 @@ from typing import Any
 
 from trainwise.callbacks.callback import Callback
 from trainwise.doctor.doctor import Doctor
+from trainwise.vocabulary import TASKS
 
 
 class DoctorCallback(Callback):
@@ -43,7 +44,7 @@ class DoctorCallback(Callback):
                 kwargs["total_steps"] = _planned_steps(trainer)
             kwargs.setdefault("total_epochs", getattr(trainer, "epochs", None))
             kwargs.setdefault("loss_fn", trainer.loss_fn)
-            kwargs.setdefault("task", trainer.task if trainer.task in _TASKS else None)
+            kwargs.setdefault("task", trainer.task if trainer.task in TASKS else None)
             self.doctor = Doctor(trainer.model, trainer.optimizer, **kwargs)
         if self._pending_state is not None:
             self.doctor.load_state_dict(self._pending_state)
@@ -81,9 +82,6 @@ class DoctorCallback(Callback):
             self._pending_state = state  # applied when the doctor is built at fit start
         else:
             self.doctor.load_state_dict(state)
-
-
-_TASKS = ("classification", "binary", "regression")
 
 
 def _planned_steps(trainer) -> int | None:

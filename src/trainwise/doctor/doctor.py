@@ -4,7 +4,10 @@ Cost model (why it is nearly free): on every step only ``float(loss)`` (the loop
 anyway) and a few comparisons; probes (gradient norms, update/weight ratios, activation
 statistics) run on a sparse schedule (:class:`~trainwise.doctor.probes.ProbeSchedule`) with
 forward hooks attached only for the probed step; the forward replay that names the first
-non-finite module runs only after a non-finite loss.
+non-finite module (:mod:`~trainwise.doctor.live.nan_source`) runs only after a non-finite loss.
+
+Which finding wins when one explains another is not decided here: the live and curve
+findings both go through :mod:`~trainwise.doctor.precedence`.
 
 It never changes results: it draws no random numbers (the NaN replay runs inside
 ``torch.random.fork_rng`` on copied buffers), writes to no parameter, gradient or buffer, and
@@ -21,35 +24,15 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwise.doctor.curve_inputs import class_counts, curve_facts, epoch_logs, split_rows
 from trainwise.doctor.finding import Finding, rank
-from trainwise.doctor.live import LiveContext, make_live_rules
-from trainwise.doctor.live.loss_not_decreasing import SPECIFIC
+from trainwise.doctor.live import LiveContext, make_live_rules, nan_source
 from trainwise.doctor.live.loss_track import LossTrack
-from trainwise.doctor.probes import (
-    ModelLayout,
-    Prober,
-    ProbeSchedule,
-    all_finite,
-    auto_every,
-    replay_forward,
-)
+from trainwise.doctor.precedence import CONSEQUENCE_HOLD, causes, outranked
+from trainwise.doctor.preflight import run_preflight
+from trainwise.doctor.probes import ModelLayout, Prober, ProbeSchedule, auto_every
 from trainwise.errors import ArgumentTypeError
-
-TASKS = ("classification", "binary", "regression")
-#: a rule with ``yields_to`` (a symptom that is often the consequence of another cause) holds
-#: its findings until this many losses are in (and the next probe), so a cause that needs a full loss window to be
-#: judged (lr_too_high) can still claim them: dead units after a too-high LR are reported as
-#: the LR's fault, not as a second problem. Costs at most this many steps of delay.
-CONSEQUENCE_HOLD = 10
-#: live findings that explain a stalled training loss (and so an "underfitting" curve): the
-#: same causes that keep ``loss_not_decreasing`` quiet
-LIVE_CAUSES = SPECIFIC
-#: live findings that explain a stall instead of a strong penalty (``lr_too_high`` included:
-#: its bounce test stands aside when an L2 penalty holds the weights, so when it fires the
-#: steps really are too large)
-OVER_REGULARIZED_YIELDS_TO = tuple(c for c in LIVE_CAUSES if c != "over_regularized")
-#: live findings of an unstable run, whose validation curve says nothing about generalization
-UNSTABLE = ("lr_too_high", "exploding_gradients", "nan_loss")
+from trainwise.vocabulary import TASKS, check_task, infer_task
 
 
 class Doctor:
@@ -66,7 +49,7 @@ class Doctor:
         probe_every: late probe interval in steps (default None: about 64 probes over
             ``total_steps``, 16 when that is unknown); the first 8 steps are always probed.
         total_steps: planned optimizer steps (default None); sets the probe interval and when
-            ``loss_not_decreasing`` judges (5% of the run).
+            ``loss_not_decreasing`` judges (8% of the run).
         total_epochs: planned epochs for the curve rules (default None).
         echo: called with each new finding as it appears (default None: silent), e.g. ``print``.
         regularization: for the curve rules: any of "weight_decay", "l1", "l2", "dropout",
@@ -111,10 +94,7 @@ class Doctor:
                 f"Doctor optimizer: {type(optimizer).__name__} is not allowed; allowed: a "
                 "torch.optim.Optimizer or None"
             )
-        if task is not None and task not in TASKS:
-            raise ArgumentTypeError(
-                f"Doctor task: {task!r} is not allowed; allowed: {', '.join(TASKS)} or None"
-            )
+        check_task(task, "Doctor task", allow_none=True, error=ArgumentTypeError)
         for name, v in (("total_steps", total_steps), ("total_epochs", total_epochs)):
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ArgumentTypeError(
@@ -146,11 +126,9 @@ class Doctor:
         self.halted = False  # after a non-finite loss the live rules stop (weights are gone)
         self._findings: list[Finding] = []
         self._held: list[Finding] = []  # consequence findings waiting (CONSEQUENCE_HOLD)
-        self._yields = {r.code: set(r.yields_to) for r in self.rules}
         self._codes: set[str] = set()
         self._pre: dict[str, Any] | None = None  # pre-update state of a non-finite step
         self._curves: Any = None
-        self._curves_missing = False
         self._last_logs: dict[str, Any] | None = None
         #: sample counts per split from check_data (the curve rules' sampling noise)
         self.data_sizes: dict[str, int | None] = {}
@@ -175,8 +153,7 @@ class Doctor:
     ) -> list[Finding]:
         """Preflight checks of the data (NaN, label range, scaling, order, imbalance, noise,
         leakage, shift, loss/output pairing); returns the new findings. Also remembers the
-        class shares (for the live ``unshuffled_data`` rule). Needs the preflight package;
-        without it, returns [].
+        class shares (for the live ``unshuffled_data`` rule).
 
         Example::
 
@@ -184,17 +161,15 @@ class Doctor:
         """
         if self.task is None:
             self.task = task
-        self._remember_labels(y, task)
+        counts = class_counts(y, task)
+        if counts is not None:
+            self.label_counts = counts
         self.data_sizes = {
-            "train": _rows(y),
-            "val": _rows(y_val),
-            "test": _rows(y_test),
+            "train": split_rows(y),
+            "val": split_rows(y_val),
+            "test": split_rows(y_test),
         }
         self._train_xy = (x, y) if task != "regression" else None
-        try:
-            from trainwise.doctor.preflight import run_preflight
-        except ImportError:
-            return []
         armed = self.prober.armed_step
         self.prober.disarm()  # a preflight forward pass must not count as the probed step
         try:
@@ -223,8 +198,7 @@ class Doctor:
         value = _as_float(loss)
         self._pre = {"step": self.step_count, "value": value}
         if not math.isfinite(value) and not self.halted:
-            with torch.no_grad():
-                self._pre["params"] = {n: p.detach().clone() for n, p in self.layout.params}
+            self._pre["params"] = nan_source.keep_pre_update(self.layout)
 
     def step(self, loss, inputs=None, targets=None, outputs=None) -> list[Finding]:
         """Call once per optimizer step, after ``optimizer.step()``; returns new findings.
@@ -245,7 +219,8 @@ class Doctor:
         if lr is not None:
             self._epoch_lrs = (self._epoch_lrs[0] if self._epoch_lrs[0] is not None else lr, lr)
         if self.task is None:
-            self.task = _infer_task(targets)
+            # only a batch's own tensor is read: other targets leave the task unknown
+            self.task = infer_task(targets) if isinstance(targets, torch.Tensor) else None
         self.losses.add(t, value)
         probe = None
         if self.prober.armed_step == t:
@@ -276,25 +251,7 @@ class Doctor:
             label_counts=self.label_counts,
             regularization=self.regularization,
         )
-        new: list[Finding] = []
-        early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
-        for rule in self.rules if probe is not None else self._every_step_rules:
-            if rule.done and not rule.repeats:
-                continue  # a rule that has fired is quiet for the rest of the run
-            if rule.yields_to and not ctx.fired.isdisjoint(rule.yields_to):
-                continue
-            found = rule.observe(ctx)
-            if found and rule.yields_to and early:
-                self._held += found
-            elif found:
-                ctx.fired.update(f.code for f in found)
-                new += found
-        if self._held:
-            # a held finding whose cause has fired since is that cause's consequence: dropped
-            self._held = [f for f in self._held if ctx.fired.isdisjoint(self._yields[f.code])]
-            if not early and (probe is not None or not math.isfinite(value)):
-                new += self._held  # released with the first probe after the hold
-                self._held = []
+        new = self._run_rules(ctx, value)
         if not math.isfinite(value):
             self.halted = True
             self.prober.disarm()
@@ -303,6 +260,31 @@ class Doctor:
         if not self.halted and self.schedule.is_probe(t + 1):
             self.prober.arm(t + 1)
         return self._add(new)
+
+    def _run_rules(self, ctx: LiveContext, value: float) -> list[Finding]:
+        """This step's live rules (all on a probed step, else the every-step ones), with the
+        precedence applied: a rule whose cause has fired is not called, and what a rule that
+        yields finds in the first :data:`CONSEQUENCE_HOLD` losses waits for its causes."""
+        new: list[Finding] = []
+        early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
+        for rule in self.rules if ctx.probe is not None else self._every_step_rules:
+            if rule.done and not rule.repeats:
+                continue  # a rule that has fired is quiet for the rest of the run
+            if outranked(rule.code, ctx.fired):
+                continue
+            found = rule.observe(ctx)
+            if found and causes(rule.code) and early:
+                self._held += found
+            elif found:
+                ctx.fired.update(f.code for f in found)
+                new += found
+        if self._held:
+            # a held finding whose cause has fired since is that cause's consequence: dropped
+            self._held = [f for f in self._held if not outranked(f.code, ctx.fired)]
+            if not early and (ctx.probe is not None or not math.isfinite(value)):
+                new += self._held  # released with the first probe after the hold
+                self._held = []
+        return new
 
     def arm(self) -> None:
         """Attach the probe for the coming step if the schedule probes it. :meth:`step` does
@@ -314,38 +296,28 @@ class Doctor:
 
     def epoch_end(self, logs: dict[str, Any]) -> list[Finding]:
         """Call once per epoch with its logs ("loss", "val_loss", "val_accuracy", ...); runs the
-        curve rules (overfitting, underfitting, ...) and returns new findings. An
-        "underfitting" verdict is dropped when a live finding (:data:`LIVE_CAUSES`) already
-        explains the stall, "overfitting"/"overconfident_predictions" when the run is unstable
-        (:data:`UNSTABLE`)."""
+        curve rules (overfitting, underfitting, ...) and returns new findings. A verdict that
+        a finding so far explains is dropped (see :mod:`~trainwise.doctor.precedence`: e.g.
+        "underfitting" after ``lr_too_low``, "overfitting" in an unstable run)."""
         self._last_logs = dict(logs)
         curves = self._curve_rules()
         epoch = self.epoch
         self.epoch += 1
-        if curves is None or self.halted:
+        if self.halted:
             return []
-        found = list(curves.update(epoch, self._curve_logs(logs), step=self.step_count))
-        if not self._codes.isdisjoint(LIVE_CAUSES):
-            # the live finding already says why training stalls; "underfitting" would repeat it
-            found = [f for f in found if f.code != "underfitting"]
-        if not self._codes.isdisjoint(OVER_REGULARIZED_YIELDS_TO):
-            # e.g. a stall from a tiny LR is not the weight decay's fault (lr * decay ~ 0)
-            found = [f for f in found if f.code != "over_regularized"]
-        if not self._codes.isdisjoint(UNSTABLE):
-            # a run thrown about by its updates has a wild validation loss too: not a sign of
-            # memorizing (circles at SGD lr 20: val loss 0.84 -> 8.9 with accuracy at chance)
-            found = [f for f in found if f.code not in ("overfitting", "overconfident_predictions")]
-        return self._add(found)
+        logs = epoch_logs(logs, self._epoch_lrs, self.optimizer)
+        self._epoch_lrs = (None, None)
+        found = curves.update(epoch, logs, step=self.step_count)
+        return self._add([f for f in found if not outranked(f.code, self._codes)])
 
     def check_test(self, test_logs: dict[str, Any]) -> list[Finding]:
         """After training: compare test metrics ("loss", "accuracy" or "test_loss", ...) with
         the last epoch's validation metrics (``test_shift``); returns new findings."""
         if self._last_logs is None:
             return []
-        try:
-            from trainwise.doctor.curves import check_test_shift
-        except ImportError:
-            return []
+        # lazy: start-up time (the curve rules load scipy.stats: seconds)
+        from trainwise.doctor.curves import check_test_shift
+
         val = {k[4:]: v for k, v in self._last_logs.items() if k.startswith("val_")}
         test = {(k[5:] if k.startswith("test_") else k): v for k, v in test_logs.items()}
         epoch = self.epoch - 1 if self.epoch else None
@@ -402,8 +374,8 @@ class Doctor:
                 rule.load_state_dict(state["rules"][rule.code])
         self._last_logs = state.get("last_logs")
         self.probe_log = list(state.get("probe_log", []))
-        if state.get("curves") is not None and self._curve_rules() is not None:
-            self._curves.load_state_dict(state["curves"])
+        if state.get("curves") is not None:
+            self._curve_rules().load_state_dict(state["curves"])
         self.probes.clear()
         self.prober.disarm()
         self.arm()
@@ -417,20 +389,6 @@ class Doctor:
                 self.echo(f)
         return found
 
-    def _curve_logs(self, logs: dict[str, Any]) -> dict[str, Any]:
-        """The epoch's logs plus what the optimizer says about its learning rate: at the
-        epoch's first and last step, and the scheduler's base LR (``initial_lr``), so the curve
-        rules can tell a warm-up from a stall even on the first epoch."""
-        out = dict(logs)
-        start, end = self._epoch_lrs
-        self._epoch_lrs = (None, None)
-        if start is not None and end is not None:
-            out |= {"lr_start": start, "lr_end": end}
-            base = self.optimizer.param_groups[0].get("initial_lr") if self.optimizer else None
-            if isinstance(base, (int, float)) and base > 0:
-                out["lr_base"] = float(base)
-        return out
-
     def _lr(self) -> float | None:
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
@@ -442,135 +400,34 @@ class Doctor:
     def _num_classes(self) -> int | None:
         return max(self.label_counts) + 1 if self.label_counts else None
 
-    def _remember_labels(self, y, task: str) -> None:
-        if task == "regression" or y is None:
-            return
-        t = torch.as_tensor(y)
-        if t.ndim != 1 or t.is_floating_point() and not bool((t == t.round()).all()):
-            return
-        values, counts = torch.unique(t.long(), return_counts=True)
-        self.label_counts = dict(zip(values.tolist(), counts.tolist()))
-
     def _curve_rules(self):
-        if self._curves is None and not self._curves_missing:
-            try:
-                from trainwise.doctor.curves import CurveRules
-            except ImportError:
-                self._curves_missing = True
-                return None
-            self._curves = CurveRules(**self._curve_facts())
+        if self._curves is None:
+            # lazy: start-up time (the curve rules load scipy.stats: seconds)
+            from trainwise.doctor.curves import CurveRules
+
+            facts = curve_facts(
+                total_epochs=self.total_epochs,
+                total_steps=self.total_steps,
+                steps_done=self.step_count,
+                task=self.task if self.task in TASKS else None,
+                num_classes=self._num_classes() if self.task != "regression" else None,
+                regularization=self.regularization,
+                n_val=self.data_sizes.get("val"),
+                train_xy=self._train_xy,
+            )
+            self._curves = CurveRules(**facts)
         return self._curves
 
-    def _curve_facts(self) -> dict[str, Any]:
-        """What the curve rules get to know: the planned epochs (from ``total_steps`` and the
-        first epoch's step count when not given), task, classes, validation size and a lazy
-        reference model on the training data."""
-        total_epochs = self.total_epochs
-        if total_epochs is None and self.total_steps and self.step_count > 0:
-            total_epochs = max(1, math.ceil(self.total_steps / self.step_count))
-        classes = self._num_classes() if self.task != "regression" else None
-        xy = self._train_xy
-
-        def reference():
-            from trainwise.doctor.curves.reference_accuracy import reference_accuracy
-
-            return reference_accuracy(*xy)
-
-        return {
-            "total_epochs": total_epochs,
-            "regularization": self.regularization or None,
-            "task": self.task if self.task in TASKS else None,
-            "num_classes": classes if classes is not None and classes >= 2 else None,
-            "n_val": self.data_sizes.get("val"),
-            "reference": reference if xy is not None else None,
-        }
-
-    def _last_module(self, names: list[str]) -> str:
-        """Of the parameters ``names``, the module called last in the forward pass."""
-        order = {m: i for i, m in enumerate(self.layout.module_order)}
-        params = [n for n, _ in self.layout.params]
-        return self.layout.module_of(
-            max(names, key=lambda n: (order.get(self.layout.module_of(n), -1), params.index(n)))
-        )
-
     def _locate(self, inputs, outputs, pre: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Where the non-finite loss of this step came from (see ``live/nan_loss.py``)."""
-        if inputs is None:
-            return None
-        if isinstance(inputs, torch.Tensor) and inputs.is_floating_point():
-            bad = ~torch.isfinite(inputs.detach())
-            if bool(bad.any()):
-                rows = bad.reshape(bad.shape[0], -1).any(dim=1) if bad.ndim > 1 else bad
-                return {
-                    "source": "inputs",
-                    "bad_values": int(bad.sum()),
-                    "first_sample": int(rows.nonzero()[0, 0]),
-                }
-        elif not all_finite(inputs):
-            return {"source": "inputs", "bad_values": None, "first_sample": None}
-        if outputs is not None and all_finite(outputs):
-            return {"source": "loss"}
-        with torch.no_grad():
-            current_bad = [n for n, p in self.layout.params if not bool(torch.isfinite(p).all())]
-        params = None
-        if pre is not None and "params" in pre:
-            pre_bad = [n for n, v in pre["params"].items() if not bool(torch.isfinite(v).all())]
-            if pre_bad:
-                return {
-                    "source": "params",
-                    "module": self._last_module(pre_bad),
-                    "params_nonfinite": pre_bad[:10],
-                }
-            params = pre["params"]
-        elif current_bad:
-            snap = self.prober.last_snapshot
-            if snap is not None and all(
-                bool(torch.isfinite(v).all()) for v in snap.values.values()
-            ):
-                params = snap.values
-        rep = replay_forward(self.model, inputs, params)
-        if not rep["finite"]:
-            module = rep["module"]
-            target = self.model.get_submodule(module) if module else self.model
-            values = params if params is not None else dict(self.layout.params)
-            own = [f"{module}.{n}" if module else n for n, _ in target.named_parameters()]
-            own_bad = [n for n in own if n in values and not bool(torch.isfinite(values[n]).all())]
-            if own_bad:
-                return {"source": "params", "module": module, "params_nonfinite": own_bad[:10]}
-            return {
-                "source": "module",
-                "module": module,
-                "culprit": rep["culprit"],
-                "module_type": type(target).__name__,
-                "replayed_with": "pre-update weights" if params is not None else "current weights",
-            }
-        start = self.losses.start()
-        last = self.losses.finite_recent(1)
-        if current_bad and pre is None and not (start and last and last[-1][1] > 10 * start):
-            return {
-                "source": "params",
-                "module": self._last_module(current_bad),
-                "params_nonfinite": current_bad[:10],
-            }
-        return {"source": "diverged"}
-
-
-def _rows(y) -> int | None:
-    """Sample count of a split's targets (None when absent or empty)."""
-    try:
-        n = len(y) if y is not None else 0
-    except TypeError:
-        return None
-    return n or None
+        """Where this step's non-finite loss came from (see ``live/nan_source.py``)."""
+        snap = self.prober.last_snapshot
+        snapshot = snap.values if snap is not None else None
+        return nan_source.locate(
+            self.model, self.layout, self.losses, snapshot, inputs, outputs, pre
+        )
 
 
 def _as_float(loss) -> float:
     if isinstance(loss, torch.Tensor):
         return float(loss.detach())
     return float(loss)
-
-
-def _infer_task(targets) -> str | None:
-    if not isinstance(targets, torch.Tensor):
-        return None
-    return "regression" if targets.is_floating_point() else "classification"

@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from trainwise.vocabulary import format_value
+
 Severity = Literal["info", "warning", "error"]
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -56,7 +58,7 @@ class Fix:
     def __str__(self) -> str:
         if not self.overrides:
             return self.text
-        sets = " ".join(f"--set {k}={_fmt(v)}" for k, v in self.overrides.items())
+        sets = " ".join(f"--set {k}={format_value(v)}" for k, v in self.overrides.items())
         return f"{self.text} ({sets})"
 
 
@@ -134,14 +136,6 @@ def rank(findings: list[Finding]) -> list[Finding]:
 
 def _onset(f: Finding) -> tuple[int, int]:
     return (-1 if f.step is None else f.step, -1 if f.epoch is None else f.epoch)
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    if isinstance(v, bool):
-        return str(v).lower()
-    return str(v)
 
 
 def _jsonable(v: Any) -> Any:

@@ -10,44 +10,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainwise.errors import ConfigError, DataError
+from trainwise.config.validate import make_section
+from trainwise.errors import DataError
+from trainwise.losses.config import LossConfig
+from trainwise.losses.names import loss_input, loss_task
+from trainwise.models.predict import predict_outputs
 from trainwise.training.inputs import to_tensor
-from trainwise.training.metrics import TASKS
+from trainwise.vocabulary import check_task
 
 # log(0) is -inf: a single confident miss would make the log loss infinite. sklearn's
 # log_loss clips the same way (at float eps); the cost is a bounded loss of at most -log(1e-7).
 _EPS = 1e-7
 
 
-def check_task(task: str, field: str = "task") -> str:
-    """``task`` if it is one of "classification", "binary", "regression"; else ConfigError."""
-    if task not in TASKS:
-        raise ConfigError(f"{field}: {task!r} is not allowed; allowed: {', '.join(TASKS)}")
-    return task
-
-
-@torch.no_grad()
 def model_outputs(model: nn.Module, x, batch_size: int = 512, device: str = "cpu") -> torch.Tensor:
-    """Raw outputs of ``model`` for ``x`` in eval mode (dropout off, BatchNorm running
-    statistics), in batches of ``batch_size`` (default 512), as a float CPU tensor. The
-    model's train/eval mode is restored afterwards.
+    """Raw outputs of ``model`` for ``x`` (an array or tensor) in eval mode, in batches of
+    ``batch_size`` (default 512), as a float CPU tensor: ``x`` as the training loop reads it,
+    then :func:`trainwise.models.predict.predict_outputs`.
 
     Example::
 
         >>> model_outputs(torch.nn.Linear(3, 2), torch.zeros(5, 3)).shape
         torch.Size([5, 2])
     """
-    x = to_tensor(x, "x")
-    was_training = model.training
-    model.eval()
-    try:
-        outs = [
-            model(x[i : i + batch_size].to(device)).float().cpu()
-            for i in range(0, len(x), batch_size)
-        ]
-    finally:
-        model.train(was_training)
-    return torch.cat(outs) if outs else torch.empty(0)
+    return predict_outputs(model, to_tensor(x, "x"), batch_size, device)
 
 
 def to_probabilities(outputs: torch.Tensor, task: str, from_logits: bool = True) -> torch.Tensor:
@@ -136,10 +122,6 @@ def output_semantics(loss=None) -> tuple[str | None, bool]:
         >>> output_semantics("binary_crossentropy"), output_semantics("mse")
         (('binary', False), ('regression', True))
     """
-    from trainwise.config.validate import make_section
-    from trainwise.losses.config import LossConfig
-    from trainwise.losses.names import loss_input, loss_task
-
     if loss is None:
         loss = "cross_entropy"
     if not isinstance(loss, (str, dict, LossConfig)):

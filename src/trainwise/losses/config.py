@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator, model_validator
 
 from trainwise.config.section import Section
-from trainwise.losses.names import LOSSES, canonical_loss_name, unknown_loss_message
+from trainwise.losses.names import LOSSES, canonical_loss_name
 
 
 class LossConfig(Section):
@@ -41,10 +41,8 @@ class LossConfig(Section):
     @field_validator("name", mode="before")
     @classmethod
     def _known_name(cls, value: object) -> object:
-        problem = unknown_loss_message(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return canonical_loss_name(value)
+        # ConfigError is a ValueError, so pydantic reports it under the field's location.
+        return canonical_loss_name(value, field=None)
 
     @field_validator("label_smoothing")
     @classmethod

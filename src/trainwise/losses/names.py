@@ -7,10 +7,8 @@ are aliases, so a config copied from a Keras script works unchanged.
 
 from __future__ import annotations
 
-import difflib
-import re
-
 from trainwise.errors import ConfigError
+from trainwise.vocabulary import canonical
 
 #: canonical name -> (task, what the loss takes as input)
 LOSSES: dict[str, tuple[str, str]] = {
@@ -23,38 +21,25 @@ LOSSES: dict[str, tuple[str, str]] = {
     "categorical_cross_entropy": ("classification", "logits"),
 }
 
-# Every accepted spelling after normalisation (lower case, "-"/" " -> "_", CamelCase split).
+# Every other accepted spelling, as :func:`trainwise.vocabulary.normalise_name` reads it (case,
+# "-", " " and CamelCase ignored; "_" ignored when nothing else matches).
 _ALIASES: dict[str, str] = {
-    "mse": "mse",
     "mean_squared_error": "mse",
-    "mae": "mae",
     "mean_absolute_error": "mae",
     "l1": "mae",
-    "huber": "huber",
     "huber_loss": "huber",
-    "bce": "bce",
     "binary_crossentropy": "bce",
     "binary_cross_entropy": "bce",
-    "bce_with_logits": "bce_with_logits",
     "binary_crossentropy_with_logits": "bce_with_logits",
     "binary_cross_entropy_with_logits": "bce_with_logits",
-    "cross_entropy": "cross_entropy",
     "crossentropy": "cross_entropy",
     "ce": "cross_entropy",
     "sparse_categorical_crossentropy": "cross_entropy",
     "sparse_categorical_cross_entropy": "cross_entropy",
-    "categorical_cross_entropy": "categorical_cross_entropy",
     "categorical_crossentropy": "categorical_cross_entropy",
 }
 
-_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def _normalise(name: str) -> str:
-    text = name.strip()
-    if text != text.lower() and text != text.upper():  # "MeanSquaredError" -> mean_squared_error
-        text = _CAMEL_RE.sub("_", text)
-    return re.sub(r"[\s\-]+", "_", text.lower())
+_KERAS_NOTE = " (Keras spellings such as 'sparse_categorical_crossentropy' also work)"
 
 
 def unknown_loss_message(name: object) -> str | None:
@@ -63,22 +48,22 @@ def unknown_loss_message(name: object) -> str | None:
     Shared by the config validator (which lets the loader add ``loss.name``) and
     :func:`canonical_loss_name`.
     """
-    if not isinstance(name, str):
-        return f"must be a string naming a loss; allowed: {', '.join(LOSSES)}"
-    if _normalise(name) in _ALIASES:
-        return None
-    close = difflib.get_close_matches(_normalise(name), list(_ALIASES), n=1, cutoff=0.6)
-    hint = f"did you mean {_ALIASES[close[0]]!r}? " if close else ""
-    return (
-        f"{name!r} is not a known loss; {hint}allowed: {', '.join(LOSSES)} "
-        "(Keras spellings such as 'sparse_categorical_crossentropy' also work)"
-    )
+    try:
+        _canonical(name, field=None)
+    except ConfigError as exc:
+        return str(exc)
+    return None
 
 
-def canonical_loss_name(name: str) -> str:
+def _canonical(name: object, field: str | None) -> str:
+    return canonical(name, LOSSES, _ALIASES, field, kind="loss", note=_KERAS_NOTE)
+
+
+def canonical_loss_name(name: str, field: str | None = "loss.name") -> str:
     """The canonical name for ``name`` or any of its aliases (case-insensitive).
 
-    Raises ConfigError naming the closest match for an unknown name.
+    Raises ConfigError naming the closest match for an unknown name, prefixed with ``field``
+    (default "loss.name"; None leaves the prefix out, for pydantic validators).
 
     Example::
 
@@ -87,10 +72,7 @@ def canonical_loss_name(name: str) -> str:
         >>> canonical_loss_name("MeanSquaredError")
         'mse'
     """
-    problem = unknown_loss_message(name)
-    if problem is not None:
-        raise ConfigError(f"loss.name: {problem}")
-    return _ALIASES[_normalise(name)]
+    return _canonical(name, field)
 
 
 def loss_task(name: str) -> str:

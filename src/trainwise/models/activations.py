@@ -1,7 +1,7 @@
 """Activation registry: config name -> ``torch.nn`` module factory.
 
-Names are matched as :mod:`trainwise.models.names` reads them (case-insensitive, "-" or " " as
-"_", so "Leaky-ReLU" works). The activations are torch's own modules with torch's defaults (``LeakyReLU`` slope 0.01,
+Names are matched as :func:`trainwise.vocabulary.canonical` reads every config name (case,
+"-", " ", "_" and CamelCase ignored, so "Leaky-ReLU" and "LeakyReLU" work). The activations are torch's own modules with torch's defaults (``LeakyReLU`` slope 0.01,
 exact ``GELU``); nothing is reimplemented.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from trainwise.models.names import canonical_name
+from trainwise.vocabulary import canonical
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
@@ -22,8 +22,8 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "sigmoid": nn.Sigmoid,
 }
 
-# Other common spellings (torch class names, Keras' "leakyrelu").
-_ALIASES = {"leakyrelu": "leaky_relu", "lrelu": "leaky_relu", "logistic": "sigmoid"}
+# Other common spellings ("LeakyReLU" and "leakyrelu" need none: "_" is ignored).
+_ALIASES = {"lrelu": "leaky_relu", "logistic": "sigmoid"}
 
 
 def activation_names() -> list[str]:
@@ -43,7 +43,7 @@ def canonical_activation(name: str, field: str | None = "model.activation") -> s
     >>> canonical_activation("Leaky-ReLU")
     'leaky_relu'
     """
-    return canonical_name(name, ACTIVATIONS, _ALIASES, kind="activation", field=field)
+    return canonical(name, ACTIVATIONS, _ALIASES, field, kind="activation")
 
 
 def make_activation(name: str) -> nn.Module:

@@ -10,7 +10,7 @@ from torch import nn
 
 from trainwise.errors import ArgumentTypeError, ConfigError, ModelError
 from trainwise.models.cnn import CNN
-from trainwise.models.config import ModelConfig
+from trainwise.models.config import MODELS, ModelConfig
 from trainwise.models.inception import InceptionNet
 from trainwise.models.initializers import apply_init
 from trainwise.models.input_shape import normalize_shape
@@ -90,6 +90,6 @@ def build_model(
         model = InceptionNet(shape, output_dim, **conv_args)
     else:  # unreachable through a validated config; kept for model_construct() users
         raise ModelError(
-            f"model.name: {cfg.name!r} is not a known model; allowed: mlp, cnn, resnet, inception"
+            f"model.name: {cfg.name!r} is not a known model; allowed: {', '.join(MODELS)}"
         )
     return apply_init(model, cfg.init, std=cfg.init_std, value=cfg.init_value)

@@ -19,6 +19,10 @@ from pydantic import Field, field_validator, model_validator
 from trainwise.config.section import Section
 from trainwise.models.activations import canonical_activation
 from trainwise.models.initializers import canonical_init
+from trainwise.vocabulary import canonical
+
+#: the networks :func:`~trainwise.models.build.build_model` builds
+MODELS = ("mlp", "cnn", "resnet", "inception")
 
 
 class ModelConfig(Section):
@@ -26,8 +30,9 @@ class ModelConfig(Section):
 
     Fields and defaults:
 
-    - ``name`` ("cnn"): "mlp" | "cnn" | "resnet" | "inception". Conv nets are 1-D for (C, L)
-      inputs and 2-D for (C, H, W); the mlp flattens any input.
+    - ``name`` ("cnn"): "mlp" | "cnn" | "resnet" | "inception" (case, "-" and "_" ignored, so
+      "ResNet" works). Conv nets are 1-D for (C, L) inputs and 2-D for (C, H, W); the mlp
+      flattens any input.
     - ``hidden`` ([128, 128]): mlp hidden widths; [] gives a linear model.
     - ``channels`` ([16, 32, 32]): one conv block (cnn, inception) or stage (resnet) per entry.
     - ``kernel_size`` (3), ``dilation`` (1, or one int per ``channels`` entry).
@@ -66,6 +71,12 @@ class ModelConfig(Section):
     init: str = "default"
     init_std: float = Field(default=0.1, gt=0.0, allow_inf_nan=False)
     init_value: float = Field(default=0.0, allow_inf_nan=False)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _known_name(cls, value: object) -> object:
+        # ConfigError is a ValueError, so pydantic reports it under the field's location.
+        return canonical(value, MODELS, kind="model")
 
     @field_validator("hidden", "channels")
     @classmethod

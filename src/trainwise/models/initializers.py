@@ -34,7 +34,7 @@ from torch import nn
 
 from trainwise.errors import ConfigError
 from trainwise.models.layers import CONV_TYPES
-from trainwise.models.names import canonical_name
+from trainwise.vocabulary import canonical
 
 INITIALIZERS = (
     "default",
@@ -83,9 +83,7 @@ def canonical_init(name: str, field: str | None = "model.init") -> str:
     >>> canonical_init("Kaiming_Normal")
     'he_normal'
     """
-    return canonical_name(
-        name, INITIALIZERS, _ALIASES, kind="initializer", field=field, list_aliases=True
-    )
+    return canonical(name, INITIALIZERS, _ALIASES, field, kind="initializer", list_aliases=True)
 
 
 def init_weight_(weight: torch.Tensor, name: str, std: float = 0.1, value: float = 0.0) -> None:

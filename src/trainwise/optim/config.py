@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from trainwise.config.section import Section
+from trainwise.vocabulary import canonical
 
 #: accepted names; "momentum" and "nesterov" are SGD presets (momentum 0.9)
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")
@@ -28,7 +28,8 @@ class OptimizerConfig(Section):
     Fields (defaults in brackets):
 
     - ``name`` ["adam"]: sgd, momentum (SGD with momentum 0.9), nesterov (SGD, Nesterov momentum
-      0.9), rmsprop, adagrad, adam, adamw. Case-insensitive, so Keras' "Adam", "RMSprop" work.
+      0.9), rmsprop, adagrad, adam, adamw. Case, "-" and "_" are ignored, so Keras' "Adam",
+      "RMSprop" and "AdamW" or "Adam-W" work.
     - ``lr`` [1e-3]: > 0.
     - ``momentum`` [None]: in [0, 1); None -> 0.9 for momentum/nesterov, 0 for sgd and rmsprop.
       Not for adagrad/adam/adamw (Adam's momentum is ``beta_1``).
@@ -71,18 +72,8 @@ class OptimizerConfig(Section):
     @field_validator("name", mode="before")
     @classmethod
     def _known_name(cls, value: object) -> object:
-        if not isinstance(value, str):
-            raise ValueError(
-                f"must be a string naming an optimizer; allowed: {', '.join(OPTIMIZERS)}"
-            )
-        name = value.strip().lower()
-        if name not in OPTIMIZERS:
-            close = difflib.get_close_matches(name, OPTIMIZERS, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(
-                f"{value!r} is not a known optimizer; {hint}allowed: {', '.join(OPTIMIZERS)}"
-            )
-        return name
+        # ConfigError is a ValueError, so pydantic reports it under the field's location.
+        return canonical(value, OPTIMIZERS, kind="optimizer")
 
     @field_validator("lr", "epsilon")
     @classmethod

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainwise import run_files
 from trainwise.report.run_data import read_json, read_jsonl
 
-COMPARE_FILE = "compare.json"
+COMPARE_FILE = run_files.COMPARE
 
 
 @dataclass
@@ -125,9 +126,9 @@ def _trial(root: Path, t: dict[str, Any]) -> TrialData:
         wall_seconds=t.get("wall_seconds"),
     )
     if trial.dir is not None:
-        trial.metrics = read_jsonl(trial.dir / "metrics.jsonl")
-        trial.findings = read_json(trial.dir / "findings.json", list)
-        if (trial.dir / "report.html").is_file():
+        trial.metrics = read_jsonl(trial.dir / run_files.METRICS)
+        trial.findings = read_json(trial.dir / run_files.FINDINGS, list)
+        if (trial.dir / run_files.REPORT).is_file():
             # relative, so the comparison directory can be moved or zipped as a whole
-            trial.report_href = Path(rel, "report.html").as_posix()
+            trial.report_href = Path(rel, run_files.REPORT).as_posix()
     return trial

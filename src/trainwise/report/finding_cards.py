@@ -7,13 +7,12 @@ made by a newer version with a code this one does not know still renders.
 
 from __future__ import annotations
 
-import json
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from trainwise.doctor.finding import SEVERITY_RANK
+from trainwise.vocabulary import format_value
 
 
 @dataclass
@@ -75,14 +74,7 @@ def fmt_value(v: Any, digits: int = 4) -> str:
     >>> fmt_value(0.000123456), fmt_value(True), fmt_value([1, 2]), fmt_value(float("nan"))
     ('0.0001235', 'true', '[1, 2]', 'nan')
     """
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        return f"{v:.{digits}g}" if math.isfinite(v) else str(v)
-    if isinstance(v, (list, tuple, dict)):
-        text = json.dumps(v, default=str)
-        return text if len(text) <= 160 else text[:157] + "..."
-    return str(v)
+    return format_value(v, digits)
 
 
 def findings_count(trial_findings: list[list[dict[str, Any]] | None]) -> dict[str, Any]:

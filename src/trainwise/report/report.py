@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from trainwise import run_files
 from trainwise.errors import DataError
 from trainwise.report.compare_data import COMPARE_FILE, is_compare_dir, load_compare
 from trainwise.report.compare_page import compare_context
@@ -12,7 +13,7 @@ from trainwise.report.render import render
 from trainwise.report.run_data import RUN_MARKERS, is_run_dir, load_run
 from trainwise.report.run_page import run_context
 
-REPORT_FILE = "report.html"
+REPORT_FILE = run_files.REPORT
 
 
 def write_report(directory: str | Path) -> Path:

@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
+from trainwise import run_files
+
 #: The files that make a directory a run directory (any one of them).
-RUN_MARKERS = ("metrics.jsonl", "summary.json", "lr_find.json")
+RUN_MARKERS = (run_files.METRICS, run_files.SUMMARY, run_files.LR_FIND)
 
 
 @dataclass
@@ -79,14 +81,14 @@ def load_run(path: str | Path) -> RunData:
     """
     path = Path(path)
     run = RunData(path=path, name=path.resolve().name)
-    run.config = _read_yaml(path / "config.yaml")
-    run.metrics = read_jsonl(path / "metrics.jsonl")
-    run.probes = read_jsonl(path / "probes.jsonl")
-    run.summary = read_json(path / "summary.json", dict)
-    run.lr_find = read_json(path / "lr_find.json", dict)
-    lr_steps = read_json(path / "lr_steps.json", list)
+    run.config = _read_yaml(path / run_files.CONFIG)
+    run.metrics = read_jsonl(path / run_files.METRICS)
+    run.probes = read_jsonl(path / run_files.PROBES)
+    run.summary = read_json(path / run_files.SUMMARY, dict)
+    run.lr_find = read_json(path / run_files.LR_FIND, dict)
+    lr_steps = read_json(path / run_files.LR_STEPS, list)
     run.lr_steps = [_num(v) for v in lr_steps] if lr_steps is not None else None
-    findings = read_json(path / "findings.json", list)
+    findings = read_json(path / run_files.FINDINGS, list)
     if findings is None and run.summary is not None and "findings" in run.summary:
         findings = run.summary["findings"]
     run.findings = [f for f in findings if isinstance(f, dict)] if findings is not None else None
@@ -94,7 +96,7 @@ def load_run(path: str | Path) -> RunData:
     output = (run.config or {}).get("output") or {}
     if isinstance(output.get("name"), str):
         run.name = output["name"]
-    stamp = path / "summary.json"
+    stamp = path / run_files.SUMMARY
     if not stamp.is_file():
         files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else []
         stamp = max(files, key=lambda p: p.stat().st_mtime) if files else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trainwise import run_files
 from trainwise.report.curve_plots import loss_plot, lr_plot, metric_plot
 from trainwise.report.finding_cards import finding_cards, fmt_value
 from trainwise.report.lr_find_plot import lr_find_plot
@@ -78,7 +79,7 @@ def _metric(key: str, value: Any) -> str:
 
 
 def _config_text(run: RunData) -> str | None:
-    path = run.path / "config.yaml"
+    path = run.path / run_files.CONFIG
     try:
         return path.read_text() if path.is_file() else None
     except OSError:

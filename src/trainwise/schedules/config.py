@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from trainwise.config.section import Section
+from trainwise.vocabulary import canonical
 
 SCHEDULES = (
     "constant",
@@ -19,26 +19,18 @@ SCHEDULES = (
     "cosine",
     "onecycle",
 )
-# spellings without "_", "-" or spaces -> canonical name
+# other spellings (torch and Keras class names); case, "-", " " and "_" are ignored
 _ALIASES = {
-    "constant": "constant",
     "none": "constant",
-    "exponential": "exponential",
-    "exponentialdecay": "exponential",
-    "step": "step",
-    "stepdecay": "step",
-    "steplr": "step",
-    "multistep": "multistep",
-    "multistepdecay": "multistep",
-    "multisteplr": "multistep",
-    "perepoch": "per_epoch",
-    "linear": "linear",
-    "lineardecay": "linear",
-    "cosine": "cosine",
-    "cosinedecay": "cosine",
-    "cosineannealing": "cosine",
-    "onecycle": "onecycle",
-    "onecyclelr": "onecycle",
+    "exponential_decay": "exponential",
+    "step_decay": "step",
+    "step_lr": "step",
+    "multi_step_decay": "multistep",
+    "multi_step_lr": "multistep",
+    "linear_decay": "linear",
+    "cosine_decay": "cosine",
+    "cosine_annealing": "cosine",
+    "one_cycle_lr": "onecycle",
     "1cycle": "onecycle",
 }
 _WARMUP_SCHEDULES = ("cosine", "linear")
@@ -56,7 +48,8 @@ class ScheduleConfig(Section):
     Fields (defaults in brackets), by schedule:
 
     - ``name`` ["constant"]: constant | exponential | step | multistep | per_epoch | linear |
-      cosine | onecycle (case and "_" are ignored: "one_cycle", "multi_step" work).
+      cosine | onecycle (case, "-" and "_" are ignored: "one_cycle", "multi_step",
+      "OneCycleLR" work).
     - exponential: ``lr * decay_rate ** (step / decay_steps)``; ``decay_rate`` [0.96] in (0, 1],
       ``decay_steps`` [None = one epoch of steps] >= 1, ``staircase`` [False] floors the exponent.
     - step: ``gamma`` [0.1] in (0, 1] every ``step_size`` [10] (>= 1) ``unit``s.
@@ -99,16 +92,8 @@ class ScheduleConfig(Section):
     @field_validator("name", mode="before")
     @classmethod
     def _known_name(cls, value: object) -> object:
-        if not isinstance(value, str):
-            raise ValueError(f"must be a string naming a schedule; allowed: {', '.join(SCHEDULES)}")
-        key = "".join(ch for ch in value.lower() if ch not in "_- ")
-        if key in _ALIASES:
-            return _ALIASES[key]
-        close = difflib.get_close_matches(key, list(_ALIASES), n=1, cutoff=0.6)
-        hint = f"did you mean {_ALIASES[close[0]]!r}? " if close else ""
-        raise ValueError(
-            f"{value!r} is not a known schedule; {hint}allowed: {', '.join(SCHEDULES)}"
-        )
+        # ConfigError is a ValueError, so pydantic reports it under the field's location.
+        return canonical(value, SCHEDULES, _ALIASES, kind="schedule")
 
     @field_validator("decay_rate", "gamma", "factor")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from trainwise.errors import DataError
 from trainwise.training.seeding import epoch_generator
 
 
@@ -109,8 +110,6 @@ class LoaderBatches:
             if i < start_batch:
                 continue
             if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                from trainwise.errors import DataError
-
                 raise DataError(
                     "each batch must be an (inputs, targets) pair; the DataLoader gave "
                     f"{type(batch).__name__}"

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwise import run_files
 from trainwise.config.validate import make_section
 from trainwise.errors import ArgumentTypeError, ConfigError
 from trainwise.losses.build import build_loss, loss_task
@@ -85,45 +86,40 @@ class LRFindResult:
             "smoothed": clean(self.smoothed),
         }
 
+    def apply(self, optimizer: torch.optim.Optimizer) -> float:
+        """Set ``suggested`` as the LR of every param group (Ignite's ``apply_suggested_lr``);
+        returns it. Call it before building a schedule, which reads the groups' LR then.
+
+        Example::
+
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            lr = tw.lr_find(model, (x, y), optimizer="sgd").apply(opt)
+        """
+        if self.suggested is None:
+            raise ConfigError(
+                "lr_find: suggested is None (no clear descent: see result.message); nothing to "
+                "apply. Allowed: a sweep with a suggestion (try more steps or another start_lr)"
+            )
+        for group in optimizer.param_groups:
+            group["lr"] = self.suggested
+        return self.suggested
+
     def plot(self, path: str | Path) -> Path:
         """Save the curve (raw and smoothed loss against log LR) with the suggestions marked
         as a PNG; returns the path.
 
-        Uses a bare ``matplotlib.figure.Figure`` (Agg canvas), not pyplot: no window, and the
-        caller's global matplotlib backend is left alone.
+        The figure is :func:`trainwise.training.lr_find_figure.draw_lr_find`'s, the same one
+        the HTML report shows.
         """
+        # Imported here for start-up time: matplotlib costs ~0.3 s and most sweeps draw nothing.
         from matplotlib.figure import Figure
+
+        from trainwise.training.lr_find_figure import draw_lr_find
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig = Figure(figsize=(7, 4.5), layout="tight")
-        ax = fig.add_subplot()
-        ax.plot(self.lrs, self.losses, color="0.75", lw=1, label="loss (per batch)")
-        ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed loss")
-        styles = {"steepest": ("C1", "--"), "valley": ("C2", "-."), "min_div_10": ("C3", ":")}
-        for name, lr in self.suggestions.items():
-            if lr is not None:
-                color, ls = styles[name]
-                ax.axvline(lr, color=color, ls=ls, lw=1.5, label=f"{name} {lr:.2g}")
-        if self.suggested is not None:
-            ax.axvline(
-                self.suggested,
-                color="k",
-                lw=0.8,
-                alpha=0.6,
-                label=f"suggested {self.suggested:.2g}",
-            )
-        ax.set_xscale("log")
-        finite = [s for s in self.smoothed if math.isfinite(s)]
-        if finite:  # the diverging tail would squash the interesting part of the curve
-            low = min(finite)
-            high = max(finite[: finite.index(low) + 1])
-            pad = 0.15 * (high - low) + 1e-6 * max(abs(high), 1e-12)
-            ax.set_ylim(low - pad, high + 2 * pad)
-        ax.set_xlabel("learning rate (log scale)")
-        ax.set_ylabel("training loss")
-        ax.set_title("LR range test" + ("" if self.suggested else ": no clear descent"))
-        ax.legend(fontsize=8)
+        title = "LR range test" + ("" if self.suggested else ": no clear descent")
+        fig = draw_lr_find(Figure(figsize=(7, 4.5), layout="tight"), self.to_dict(), title)
         fig.savefig(path, dpi=100)
         self.plot_path = path
         return path
@@ -377,9 +373,10 @@ def lr_find_config(
 
     Example::
 
-        from trainwise.config import load_config
+        from trainwise.run import load_config
         result, out = lr_find_config(load_config("examples/circles.yaml"), "runs/lrf")
     """
+    # lazy: start-up time (only the config path loads data; tw.lr_find users never need it)
     from trainwise.data.load import load_data
     from trainwise.models.build import build_model
     from trainwise.training.run_dir import make_run_dir, write_json
@@ -408,10 +405,10 @@ def lr_find_config(
         batch_size=cfg.training.batch_size,
         seed=cfg.seed,
         device=cfg.training.device,
-        plot=run_dir / "lr_find.png",
+        plot=run_dir / run_files.LR_FIND_PLOT,
         **sweep,
     )
-    write_json(run_dir / "lr_find.json", result.to_dict())
+    write_json(run_dir / run_files.LR_FIND, result.to_dict())
     return result, run_dir
 
 

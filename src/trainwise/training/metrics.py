@@ -9,8 +9,7 @@ from __future__ import annotations
 import torch
 
 from trainwise.errors import ConfigError
-
-TASKS = ("classification", "binary", "regression")
+from trainwise.vocabulary import check_task
 
 
 class RunningMetrics:
@@ -30,8 +29,7 @@ class RunningMetrics:
     """
 
     def __init__(self, task: str, names: list[str] | None = None, from_logits: bool = True):
-        if task not in TASKS:
-            raise ConfigError(f"task: {task!r} is not allowed; allowed: {', '.join(TASKS)}")
+        check_task(task)
         default = ["accuracy"] if task != "regression" else ["mse", "mae"]
         self.names = list(default if names is None else names)
         allowed = {"accuracy"} if task != "regression" else {"mse", "mae"}

@@ -31,6 +31,7 @@ from torch import nn
 from trainwise.callbacks.callback import CallbackList
 from trainwise.errors import ConfigError
 from trainwise.models.modes import evaluating
+from trainwise.models.predict import predict_outputs
 from trainwise.training.amp import resolve_precision
 from trainwise.training.metrics import RunningMetrics
 from trainwise.training.seeding import rng_state, set_rng_state
@@ -57,7 +58,8 @@ class Trainer:
         precision: "fp32" (default), "bf16", "fp16" or "auto" (see
             :mod:`trainwise.training.amp`); fp16 adds a GradScaler whose state is part of
             :meth:`state_dict`.
-        accumulate_steps: micro-batches per optimizer step (default 1; see the module doc).
+        accumulate_steps: micro-batches per optimizer step (default 1; see the module doc);
+            an int >= 1, checked by ``training.accumulate_steps`` where ``tw.fit`` is called.
         run_dir: the run directory, for callbacks that write files beside the run's
             (default None).
 
@@ -88,15 +90,6 @@ class Trainer:
         accumulate_steps: int = 1,
         run_dir=None,
     ):
-        if (
-            isinstance(accumulate_steps, bool)
-            or not isinstance(accumulate_steps, int)
-            or accumulate_steps < 1
-        ):
-            raise ConfigError(
-                f"training.accumulate_steps: {accumulate_steps!r} is not allowed; must be an "
-                "integer >= 1"
-            )
         self.device = torch.device(device)
         self.model = model.to(self.device)
         self.optimizer = optimizer
@@ -377,10 +370,5 @@ class Trainer:
 
     def predict(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
         """Model outputs for ``x`` in eval mode, batched, as float32 on the CPU (mixed precision
-        outputs are cast back)."""
-        with evaluating(self.model):
-            outs = [
-                self._forward(x[i : i + batch_size].to(self.device)).cpu()
-                for i in range(0, len(x), batch_size)
-            ]
-        return torch.cat(outs) if outs else torch.empty(0)
+        outputs are cast back); see :func:`trainwise.models.predict.predict_outputs`."""
+        return predict_outputs(self.model, x, batch_size, self.device, forward=self._forward)

@@ -8,7 +8,7 @@ from trainwise.doctor.curves.over_regularized import (
     strong_regularization,
 )
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.underfitting import find_underfit
+from trainwise.doctor.curves.underfit import find_underfit
 
 CASES = {
     "overreg_mnist1d_wd": ({"optimizer.weight_decay": 0.1}, "weight_decay 1"),

@@ -7,37 +7,28 @@ from collections.abc import Callable
 from typing import Any
 
 from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.loss_stuck import loss_stuck
 from trainwise.doctor.curves.over_regularized import check_over_regularized
 from trainwise.doctor.curves.overconfident_predictions import check_overconfident_predictions
 from trainwise.doctor.curves.overfitting import check_overfitting
 from trainwise.doctor.curves.reference_accuracy import ReferenceAccuracy
 from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
-from trainwise.doctor.curves.underfitting import (
-    DECISIVE_LOSS_SHARE,
-    check_underfitting,
-    loss_stuck,
-    one_epoch_may_decide,
-)
+from trainwise.doctor.curves.underfit import DECISIVE_LOSS_SHARE, one_epoch_may_decide
+from trainwise.doctor.curves.underfitting import check_underfitting
 from trainwise.doctor.finding import Finding
+from trainwise.doctor.precedence import same_symptom
 from trainwise.errors import CheckpointError
 
-#: (code, rule) in the order they are tried each epoch
+#: (code, rule) in the order they are tried each epoch. ``over_regularized`` comes before
+#: ``underfitting``: the two read one stall (:func:`~trainwise.doctor.precedence.same_symptom`),
+#: and with a strong penalty it is the penalty's, whose fix (lift it) a bigger model would fight
 RULES = (
     ("overconfident_predictions", check_overconfident_predictions),
     ("overfitting", check_overfitting),
     ("over_regularized", check_over_regularized),
     ("underfitting", check_underfitting),
 )
-#: codes that read the same symptom two ways: once one is reported, the other is not (a
-#: stuck loss is over-regularization when a penalty is strong, else underfitting).
-#: ``overfitting`` and ``overconfident_predictions`` are *not* exclusive: a validation loss
-#: that rises while the training loss falls and validation accuracy holds is both (the gap
-#: widens, and the model grows confident on the examples it gets wrong); each rule rules the
-#: other out only where accuracy clearly moves (see their modules).
-_SAME_SYMPTOM = {
-    "over_regularized": ("underfitting",),
-    "underfitting": ("over_regularized",),
-}
+_CODES = tuple(code for code, _ in RULES)
 
 
 class CurveRules:
@@ -119,7 +110,7 @@ class CurveRules:
         """Compute the reference accuracy once, the first time the loss looks stuck on two
         epochs in a row (the rules' persistence; so a healthy run never pays for the quick
         model, not even one whose first epoch ends above chance), or, in a run short enough
-        that one decisive epoch may decide (see ``underfitting.MAX_WAIT_SHARE``), after a first
+        that one decisive epoch may decide (see ``underfit.MAX_WAIT_SHARE``), after a first
         epoch whose loss made no headway at all (a healthy run pays ~0.3 s then)."""
         if self._reference_tried or self._reference is None:
             return
@@ -153,7 +144,7 @@ class CurveRules:
             finding = rule(self.history, self.facts)
             if finding is not None:
                 new.append(finding)
-                self.reported += [code, *_SAME_SYMPTOM.get(code, ())]
+                self.reported += [code, *same_symptom(code, _CODES)]
         return new
 
     def state_dict(self) -> dict[str, Any]:

@@ -1,33 +1,30 @@
 """``over_regularized``: the run underfits while its regularization is strong.
 
-Underfitting is read as in ``underfitting`` (with its reference-model comparison), on the
-loss alone (a penalty that shrinks the weights keeps the loss near chance even when the argmax
-accuracy looks fair), or on the training loss alone: a penalty or dropout too strong for the
-model keeps the training objective itself from being fitted: the training loss stays high
-and the training accuracy stays below the reference model's (digits MLP with dropout 0.95:
-training loss 1.8 of ln 10 = 2.3 and training accuracy 0.30 after half the run, against
-0.95 out of fold for the reference model), while the validation metrics, computed without dropout, look
-fair (0.90); or on the validation loss alone, with the accuracy still the better of training
-and validation: a penalty holds the eval-mode model near chance on held-out data too (circles
-MLP with L2 1.0: validation loss 0.696 then 0.695 of ln 2 = 0.693, accuracy 0.65 against 0.82
-for the reference), while the training loss wanders below it with the batches' noise (0.68, 0.67,
-0.65, 0.66), too unsteady for a projection in the first epochs. The accuracy side keeps a
-network that fits its training data while its validation loss lags (overfitting) out of this
-reading. Only read when some regularization is strong, so a noisy task's high training loss
-alone never triggers it. MNIST-1D's MLP with AdamW weight decay 20 shows why the reference
-takes the better of two quick models: it plateaus at accuracy 0.42-0.45 (loss 1.52-1.57 of
-2.30) by its fifth epoch, where 20-NN reaches only 0.47-0.49 (within the margin) but a logistic
-regression on the inputs and their spectrum 0.57-0.58.
+The stall is read as in ``underfitting`` (:func:`~trainwise.doctor.curves.underfit.find_underfit`,
+with its reference-model comparison), and three more ways that only a penalty explains, each
+still needing the accuracy below the reference:
 
-It is underfitting with a named cause, so it replaces the ``underfitting`` finding (whose
-fix, a bigger model, would fight the penalty instead of lifting it).
+- on the loss alone: a penalty that shrinks the weights keeps the loss near chance even when
+  the argmax accuracy looks fair;
+- on the training loss and training accuracy alone: a penalty or dropout too strong for the
+  model keeps the training objective itself from being fitted, while the validation metrics,
+  computed without dropout, look fair;
+- on the validation loss alone, with the accuracy still the better of training and
+  validation: the penalty holds the eval-mode model near chance on held-out data, where the
+  training loss is too noisy for an early projection; the accuracy side keeps a network that
+  fits its training data while its validation loss lags (overfitting) out of this reading.
+
+Only read when some regularization is at or above its :data:`STRONG` level, so a noisy task's
+high training loss alone never triggers it. It is underfitting with a named cause, so it
+replaces the ``underfitting`` finding (whose fix, a bigger model, would fight the penalty
+instead of lifting it; see :mod:`~trainwise.doctor.precedence`).
 """
 
 from __future__ import annotations
 
 from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.underfitting import describe, find_underfit
+from trainwise.doctor.curves.underfit import describe, find_underfit
 from trainwise.doctor.finding import Finding, Fix
 
 CODE = "over_regularized"
@@ -90,7 +87,7 @@ _PATHS = {
 
 
 def check_over_regularized(h: CurveHistory, facts: RunFacts) -> Finding | None:
-    """Report underfitting (see :func:`~trainwise.doctor.curves.underfitting.find_underfit`)
+    """Report underfitting (see :func:`~trainwise.doctor.curves.underfit.find_underfit`)
     while some regularization is strong (:data:`STRONG`). Otherwise None.
 
     Example::
@@ -106,8 +103,7 @@ def check_over_regularized(h: CurveHistory, facts: RunFacts) -> Finding | None:
     if not strong:
         return None
     # the loss-only reading also counts here: a strong penalty shrinks the logits, so the
-    # loss stays near chance while the argmax accuracy can look fair (digits with l2=10: loss
-    # 2.0 of 2.3, accuracy 0.76)
+    # loss stays near chance while the argmax accuracy can look fair
     u = (
         find_underfit(h, facts)
         or find_underfit(h, facts, loss_only=True)

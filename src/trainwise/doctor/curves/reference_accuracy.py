@@ -2,20 +2,17 @@
 ``underfitting`` and ``over_regularized`` compare the network with.
 
 Why: a loss that plateaus high is underfitting only if a better model *could* do better on
-these data. Where the classes overlap (make_circles with factor 0.8: the best reachable
-accuracy is about 84%, so the cross-entropy cannot go much below 0.4 of ln 2 = 0.69) a plateau
-is the data's noise floor, not the model's fault, and the curves alone cannot tell the two
-apart. Cross-validated models that need no tuning can: scikit-learn's ``cross_val_predict``,
-out of fold, so their accuracy estimates generalization like a validation score does, of two
-quick models on the same standardized features (the preflight ``label_noise`` check's: raw
-inputs plus |FFT| for signals, 64 PCA components for wide inputs; reused, not copied):
-20 nearest neighbours (the ``label_noise`` model) and a multinomial logistic regression. The
-better of the two is the reference. They fail in opposite places: kNN handles curved
-boundaries (circles: kNN 0.82, logistic 0.44) but not MNIST-1D's shifted patterns, where a
-linear model on the shift-invariant spectrum does better (kNN 0.49, logistic 0.58; a CNN gets
-0.9); on digits both are near 0.95. Taking the better of two out-of-fold scores is a
-selection with a small optimistic bias (about half a point when they tie on 2000 rows),
-which the rules' margin of two standard errors absorbs.
+these data. Where the classes overlap a plateau is the data's noise floor, not the model's
+fault, and the curves alone cannot tell the two apart. Cross-validated models that need no
+tuning can: scikit-learn's ``cross_val_predict``, out of fold, so their accuracy estimates
+generalization like a validation score does, of two quick models on the same standardized
+features (the preflight ``label_noise`` check's: raw inputs plus |FFT| for signals, 64 PCA
+components for wide inputs; reused, not copied): 20 nearest neighbours (the ``label_noise``
+model) and a multinomial logistic regression. The better of the two is the reference: they
+fail in opposite places (kNN handles curved boundaries, a linear model on the
+shift-invariant spectrum handles shifted patterns). Taking the better of two out-of-fold
+scores is a selection with a small optimistic bias, which the rules' margin of two standard
+errors absorbs.
 
 It is a *lower* bar than the best possible, so a network below it certainly underfits, while
 one above it may still underfit a little (the rule stays quiet then: precision first).
@@ -31,6 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from trainwise.doctor.preflight.arrays import as_array, class_labels, finite_rows, sample_indices
+from trainwise.doctor.preflight.label_noise import (
+    features,
+    linear_out_of_fold_predictions,
+    out_of_fold_probabilities,
+)
 
 #: rows used at most (a random subset beyond; the accuracy's standard error at 2000 is ~1%)
 MAX_ROWS = 2000
@@ -56,8 +60,7 @@ def reference_accuracy(
 
     Defaults: ``max_rows=2000`` (a seeded random subset beyond that; global RNGs untouched),
     ``seed=0``. Returns None when the labels are not classes, fewer than 100 usable rows
-    remain, or a class has fewer than 5 rows (too few for 5 folds); also when scikit-learn
-    or the preflight package is missing.
+    remain, or a class has fewer than 5 rows (too few for 5 folds).
 
     Example::
 
@@ -67,20 +70,6 @@ def reference_accuracy(
         >>> ref.accuracy > 0.9, ref.n
         (True, 400)
     """
-    try:
-        from trainwise.doctor.preflight.arrays import (
-            as_array,
-            class_labels,
-            finite_rows,
-            sample_indices,
-        )
-        from trainwise.doctor.preflight.label_noise import (
-            features,
-            linear_out_of_fold_predictions,
-            out_of_fold_probabilities,
-        )
-    except ImportError:  # the preflight package or scikit-learn is not installed
-        return None
     if x is None or y is None:
         return None
     arr, lab = as_array(x, "x_train"), as_array(y, "y_train")

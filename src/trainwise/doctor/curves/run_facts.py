@@ -9,10 +9,10 @@ from typing import Any
 
 from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.errors import ConfigError
+from trainwise.vocabulary import check_task, name_key
 
 #: keys the ``regularization`` dict may hold; every one is optional
 REGULARIZATION_KEYS = ("weight_decay", "l1", "l2", "dropout", "label_smoothing", "optimizer")
-TASKS = ("classification", "binary", "regression")
 
 
 def check_regularization(regularization: dict[str, Any] | None) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def check_regularization(regularization: dict[str, Any] | None) -> dict[str, Any
                     f"regularization.optimizer: {value!r} is not allowed; allowed: an optimizer "
                     "name such as 'adam' or 'adamw'"
                 )
-            out[key] = value.strip().lower()
+            out[key] = name_key(value)  # "AdamW", "Adam-W", "adamw" are one optimizer
             continue
         below_one = key in ("dropout", "label_smoothing")
         ok = (
@@ -112,10 +112,7 @@ class RunFacts:
             raise ConfigError(
                 f"num_classes: {self.num_classes!r} is not allowed; allowed: an integer >= 2 or None"
             )
-        if self.task is not None and self.task not in TASKS:
-            raise ConfigError(
-                f"task: {self.task!r} is not a known task; allowed: {', '.join(TASKS)}, or None"
-            )
+        check_task(self.task, allow_none=True)
         c = self.chance_loss
         if c is not None and not (isinstance(c, (int, float)) and math.isfinite(c) and c > 0):
             raise ConfigError(f"chance_loss: {c!r} is not allowed; allowed: a number > 0 or None")

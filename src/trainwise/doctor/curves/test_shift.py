@@ -16,6 +16,7 @@ from typing import Any
 from scipy import stats
 
 from trainwise.doctor.finding import Finding, Fix
+from trainwise.errors import ConfigError
 
 CODE = "test_shift"
 #: The accuracy gap must be at least this many standard errors (when sizes are known) ...
@@ -45,8 +46,6 @@ def _metrics(logs: dict[str, Any], prefix: str) -> dict[str, float]:
 
 def _size(name: str, n: int | None) -> int | None:
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        from trainwise.errors import ConfigError
-
         raise ConfigError(f"{name}: {n!r} is not allowed; allowed: an integer >= 1 or None")
     return n
 

@@ -20,17 +20,13 @@ JITTER_MULTIPLE = 2.0
 #: ... or, when it has climbed steadily since the best (Kendall's tau, one-sided p below
 #: TREND_P, over at least ``persistence`` epochs since the best), by this smaller fraction plus
 #: one jitter on the last half of them (at least 2): the trend test is the persistence then,
-#: and the magnitude need not wait for the whole window (overconfident/mnist1d_mlp_small, 60
-#: epochs: reported 6 epochs after the best instead of 9). On the recorded healthy runs
-#: (tests/doctor/curves/fixtures) the largest excursions above the best were 9% for 2 epochs
-#: (default recipe) and 17% for 1 epoch on an 80-sample validation set (circles, jitter
-#: 0.03); a noisy plateau can look like a climb over a few epochs (plateau_mnist1d_cnn_800:
-#: Kendall p = 0.007 over 8 epochs), which the jitter term keeps out. The trend path cuts the delay on a slow,
-#: steady rise (overfit_mnist1d_mlp_400: reported 6 epochs after the best instead of 11).
+#: so a slow, steady rise is reported without waiting out the whole window
 MIN_RELATIVE_RISE_TREND = 0.05
+#: strict, because a noisy plateau can look like a climb over a few epochs (the jitter term
+#: keeps such plateaus out too)
 TREND_P = 0.01
 #: Validation loss must exceed training loss by this fraction of itself: a real train/val
-#: gap, not two curves wiggling around each other (the default recipe ends at ~5%).
+#: gap, not two curves wiggling around each other.
 MIN_GAP = 0.20
 
 

@@ -2,7 +2,8 @@
 
 :func:`make_live_rules` returns a fresh instance of each, in the order the doctor runs them
 (``nan_loss`` last, so the other rules still see the step on which the loss went non-finite;
-``exploding_gradients`` before ``lr_too_high``, which yields to nothing it explains).
+``exploding_gradients`` before ``lr_too_high``). Which finding yields to which is
+:mod:`~trainwise.doctor.precedence`'s.
 """
 
 from __future__ import annotations

@@ -23,8 +23,6 @@ from trainwise.doctor.live.rule import LiveRule, num
 
 class DeadRelu(LiveRule):
     code = "dead_relu"
-    # constant or badly scaled inputs switch units off for every sample alike: their cause
-    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss", "unnormalized_inputs")
     SHARE = 0.5
     WINDOW = 3
     MIN_UNITS = 4

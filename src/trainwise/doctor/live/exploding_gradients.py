@@ -1,31 +1,29 @@
-"""``exploding_gradients``: gradients grow by orders of magnitude across steps or layers.
+"""``exploding_gradients``: gradients grow by orders of magnitude across steps or layers, or
+dwarf the weights they update.
 
-Two signatures, both relative to the run itself, both persistent:
+Three signatures, each relative to the run itself and persistent:
 
 - across steps: the global gradient norm is at least :attr:`GROWTH` (100x) the smallest of
   the run's first three probes and at least as large as the weights (median over layers of
   ``||grad|| / ||weight||`` >= 1), on :attr:`NEED_GROWTH` (2) probes in a row (or on one, when
   the loss turns non-finite right after), while the loss is not below :attr:`LOSS_GATE` (half)
-  of its start (gradients that grow while the loss keeps falling are not blowing up);
+  of its start: gradients that grow while the loss keeps falling are not blowing up.
 - across layers: the first layer's gradient (RMS per element, divided by the input RMS so an
   input scale alone does not count) is at least :attr:`LAYER_RATIO` (1000x) the last layer's,
-  on :attr:`NEED_LAYER` (3) probes in a row. A healthy net stays within ~10x either way;
-  AutoTrainer uses >= 70 on (size-dependent) norms of a single batch.
-
+  on :attr:`NEED_LAYER` (3) probes in a row: a healthy net stays within ~10x either way.
 - in size: the median over layer weights of ``||grad|| / ||weight||`` (taken before the
-  update) is at least :attr:`GRAD_WEIGHT` (100) while the step really moved the weights by
-  at least their own size (median update/weight ratio >= 1: Adam-like optimizers normalize
-  huge gradients away, e.g. MSE on unscaled targets, and nothing blows up), on
-  :attr:`NEED_SCALE` (2) probes in a row, or on one when the loss turns non-finite right
-  after. A healthy net sits around 1e-3..1 at
-  any point of training; 100 means a plain SGD step with lr 0.01 replaces every weight. This
-  is the signature of a too-large init in a deep plain net, where the gradients are already
-  huge on the first step, so "growth over the first probes" has no clean start to grow from.
+  update) is at least :attr:`GRAD_WEIGHT` (100) while the step really moved the weights by at
+  least their own size (median update/weight ratio >= 1: Adam-like optimizers normalize huge
+  gradients away, and nothing blows up), on :attr:`NEED_SCALE` (2) probes in a row, or on one
+  when the loss turns non-finite right after. A healthy net sits around 1e-3..1; 100 means a
+  plain SGD step with lr 0.01 replaces every weight. This is the signature of a too-large
+  init in a deep plain net, whose gradients are huge from the first step, so "growth over
+  the first probes" has no clean start to grow from.
 
-A non-finite gradient norm while the loss is still finite also fires at once. Note that a
-too-large init in a plain ReLU net does *not* show across layers: activations grow forward as
-fast as gradients grow backward, so each layer's weight gradient is alike; it shows in the
-global norm growing step after step once the learning rate amplifies it.
+A non-finite gradient norm while the loss is still finite also fires at once. A too-large
+init in a plain ReLU net does *not* show across layers: activations grow forward as fast as
+gradients grow backward, so each layer's weight gradient is alike; it shows in the global
+norm growing step after step once the learning rate amplifies it.
 """
 
 from __future__ import annotations
@@ -56,9 +54,6 @@ def adjusted_layer_ratio(
 
 class ExplodingGradients(LiveRule):
     code = "exploding_gradients"
-    # no yields_to: gradients 100x their start or their weights are a cause in their own right
-    # (an init too large, a deep plain net) even when the LR advice fires too; a rule that
-    # yields would also be held back in the first steps as a possible consequence
     GROWTH = 100.0
     NEED_GROWTH = 2
     LOSS_GATE = 0.5

@@ -1,28 +1,21 @@
 """``loss_not_decreasing``: the training loss is flat and no more specific rule explains it.
 
-Judged from step ``J`` = max(:attr:`MIN_STEPS` (40), 8% of the planned steps) (50 when the
-run's length is unknown) up to ``3 J``, on every step: the median of the last 16 losses has not
-fallen below :attr:`REL` (97%) of the run's starting loss, or sits between 97% and
-:attr:`NEAR` (1.5x) of the *trivial* loss, i.e. the loss function applied to a constant
-prediction of the class shares (classification) or the target mean (regression) on the
-probed batches. The second reference catches a model that quickly reaches "predict the prior"
-and stays there.
+Judged from step ``J`` = max(:attr:`MIN_STEPS` (40), :attr:`SHARE` (8%) of the planned steps)
+(50 when the run's length is unknown) up to ``3 J``, on every step: the median of the last
+:attr:`RECENT` (16) losses has not fallen below :attr:`REL` (97%) of the run's starting loss,
+or sits between 97% and :attr:`NEAR` (1.5x) of the *trivial* loss, i.e. the loss function
+applied to a constant prediction of the class shares (classification) or the target mean
+(regression) on the probed batches. The second reference catches a model that quickly
+reaches "predict the prior" and stays there.
 
-Why not earlier: a healthy but slow start must not look like a model that learns nothing. The
-circles MLP sits within 3% of the trivial loss for its first ~6% of steps; so a loss whose
-least-squares trend over the last 64 losses still falls by more than :attr:`FALLING` (3%) of
-its level and by two standard errors is not flat yet. And a *noisy* loss is judged later, from
-12% of the run (:attr:`NOISY_SHARE`): when the robust spread of the last 16 losses exceeds 10%
-of their median, that median is too uncertain to tell "flat" from "3% lower" at 8%. Measured:
-the MSE regression with unscaled targets (batch 32, spread ~35%) stays at its starting level
-for ~100 of 800 steps before it falls (healthy/regression_mlp seed 2: flagged at step 64 by
-an 8% reading without the noise clause), while the suite's flat faults (random labels,
-constant inputs: spread 2-5%) are reported at 8-10% of their runs.
+Why not earlier: a healthy but slow start must not look like a model that learns nothing, so
+a loss whose least-squares trend over the last :attr:`TREND` (64) losses still falls by more
+than :attr:`FALLING` (3%) of its level and by two standard errors is not flat yet. A *noisy*
+loss (:attr:`NOISY_SPREAD`) is judged later, from :attr:`NOISY_SHARE` (12%) of the run.
 
-If a specific cause already fired (learning rate, vanishing or exploding gradients, dead or
-saturated units, parameters not updating, NaN, unshuffled data, a loss/output
-mismatch, noisy labels found by the preflight, over-regularization), this rule stays quiet: that finding is the
-explanation. Otherwise it lists ranked hypotheses with the numbers that support each.
+A more specific finding (see :mod:`~trainwise.doctor.precedence`) is the explanation: once
+one has fired this rule is not called. Otherwise it lists ranked hypotheses with the numbers
+that support each.
 """
 
 from __future__ import annotations
@@ -37,21 +30,6 @@ from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule, num, round_sig
 from trainwise.doctor.live.unshuffled_data import batch_classes
-
-SPECIFIC = (
-    "nan_loss",
-    "lr_too_high",
-    "lr_too_low",
-    "vanishing_gradients",
-    "exploding_gradients",
-    "dead_relu",
-    "saturated_activations",
-    "params_not_updating",
-    "unshuffled_data",
-    "loss_output_mismatch",
-    "label_noise",  # labels that disagree with their inputs: nothing to learn from them
-    "over_regularized",  # the penalty, dropout or smoothing holds the loss up
-)
 
 
 def trivial_loss(ctx: LiveContext, target_mean: float | None) -> float | None:
@@ -149,16 +127,16 @@ _FIXES = {
 class LossNotDecreasing(LiveRule):
     code = "loss_not_decreasing"
     every_step = True
-    MIN_STEPS = 40
-    SHARE = 0.08
+    MIN_STEPS = 40  # fewer steps cannot tell a slow start from no learning
+    SHARE = 0.08  # judged from 8% of the run: a healthy slow start has left its plateau by then
     #: a noisy loss (robust spread of the last 16 losses above 10% of their median: then the
     #: median's own standard error, ~0.31 of the spread, reaches the 3% that "flat" allows)
     #: is judged from NOISY_SHARE of the run instead
     NOISY_SPREAD = 0.10
     NOISY_SHARE = 0.12
-    REL = 0.97
+    REL = 0.97  # "flat": not 3% below the start (batch noise alone moves a median that much)
     NEAR = 1.5  # "at the trivial level" up to 1.5x it (far above it but falling is learning)
-    RECENT = 16
+    RECENT = 16  # losses in the median: enough to outvote a few odd batches
     TREND = 64  # losses in the trend fit
     FALLING = 0.03  # a fitted fall of 3% of the level over the window counts as learning
     _state = ("done", "trivial", "target_sum", "target_n")
@@ -183,7 +161,7 @@ class LossNotDecreasing(LiveRule):
         j = self.judge_step(ctx.total_steps)
         if ctx.step < j:
             return []
-        if ctx.step > 3 * j or ctx.fired.intersection(SPECIFIC):
+        if ctx.step > 3 * j:
             self.done = True
             return []
         start = ctx.losses.start()
@@ -197,10 +175,8 @@ class LossNotDecreasing(LiveRule):
                 return []  # too noisy to call flat this early
         trivial = statistics.median(self.trivial) if self.trivial else None
         # flat against the start counts only if the start was not already clearly below the
-        # trivial level: a loss that fell from 0.69 to 0.57 within its first 5 steps and then
-        # rests at 0.555 has learned (circles with shifted validation inputs, seed 5, first
-        # run on that seed: called flat at 8% of the run); a plateau there is underfitting's
-        # question, not a loss that does not decrease
+        # trivial level: a loss that fell that far within its first steps and then rests has
+        # learned; a plateau there is underfitting's question, not a loss that does not decrease
         learned_early = trivial is not None and start < self.REL * trivial
         flat = start > 0 and recent >= self.REL * start and not learned_early
         at_trivial = trivial is not None and self.REL * trivial <= recent <= self.NEAR * trivial

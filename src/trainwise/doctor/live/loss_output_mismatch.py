@@ -2,8 +2,7 @@
 loss (softmax outputs into cross-entropy, probabilities into a with-logits loss, ...).
 
 The check itself is the preflight one (:func:`trainwise.doctor.preflight.check_outputs`); this
-rule only feeds it the first training batch's outputs and targets, once. If the preflight
-package is not installed in this build the rule does nothing.
+rule only feeds it the first training batch's outputs and targets, once.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import warnings
 from trainwise.doctor.finding import Finding
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule
+from trainwise.doctor.preflight import check_outputs
 
 
 class LossOutputMismatch(LiveRule):
@@ -24,10 +24,6 @@ class LossOutputMismatch(LiveRule):
         if self.done or ctx.outputs is None or ctx.loss_fn is None or ctx.task is None:
             return []
         self.done = True
-        try:
-            from trainwise.doctor.preflight import check_outputs
-        except ImportError:
-            return []
         try:
             # the outputs themselves (not detached): their autograd history names the last op
             found = check_outputs(ctx.outputs, ctx.loss_fn, ctx.task, ctx.targets)

@@ -4,8 +4,8 @@ Checked on every step (a few float comparisons):
 
 - divergence: the median of the last :attr:`WINDOW` (8) losses exceeds :attr:`DIVERGE` (2x)
   the run's starting loss (median of its first 5) or :attr:`BLOWUP` (10x) its very first loss
-  (the untrained model's, before a diverging start spikes the median), or the loss turned non-finite right after
-  reaching :attr:`BLOWUP` (10x) its start;
+  (the untrained model's, before a diverging start spikes the median), or the loss turned
+  non-finite right after reaching :attr:`BLOWUP` (10x) its start;
 
 and on probes:
 
@@ -13,9 +13,8 @@ and on probes:
   (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
   fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row; it
   fires only once :attr:`MIN_LOSSES` (10) losses are in, so "the loss has not fallen" rests
-  on a full window. Adam's first steps move a small layer's weights by ~lr / weight-size
-  (0.1-0.2 at lr 1e-2) before the loss has had time to fall: judging on the first three
-  steps called such healthy starts too high.
+  on a full window: Adam's first steps move a small layer's weights by ~lr / weight-size
+  before the loss has had time to fall.
 
 With an L2 penalty whose own gradient (``2 * l2 * w``) is at least half of the layers'
 gradient, the bounce is the penalty holding the weights small, not the step size: left to
@@ -37,9 +36,6 @@ from trainwise.doctor.live.streak import Streak
 
 class LrTooHigh(LiveRule):
     code = "lr_too_high"
-    # sorted batches make the loss jump; a penalty that pins the weights small makes every
-    # step look large against them
-    yields_to = ("unshuffled_data", "nan_loss", "over_regularized")
     every_step = True
     WINDOW = 8
     DIVERGE = 2.0
@@ -85,8 +81,8 @@ class LrTooHigh(LiveRule):
         if self.done or median_start is None or not median_start > 0:
             return []
         # the start is the median of the first five losses, or the untrained model's very first
-        # loss if lower: a diverging or bouncing start spikes the median itself (0.66, 12, 194,
-        # 465, 365 on circles at SGD lr 20: median 194), which would hide the divergence
+        # loss if lower: a diverging or bouncing start spikes the median itself, which would
+        # hide the divergence
         start = min(median_start, ctx.losses.head[0])
         lr = {"lr": ctx.max_lr} if ctx.max_lr else {}
         if not math.isfinite(ctx.loss):

@@ -22,7 +22,6 @@ from trainwise.doctor.live.streak import Streak
 
 class LrTooLow(LiveRule):
     code = "lr_too_low"
-    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss")
     RATIO = 3e-5
     MOVE = 0.01
     NEED = 3

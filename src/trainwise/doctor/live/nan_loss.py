@@ -1,12 +1,12 @@
 """``nan_loss``: the loss became NaN or infinite; name where the non-finite values came from.
 
 Sentinel: one ``float(loss)`` per step (the loop syncs anyway). On the first non-finite loss
-the doctor replays that step's forward pass (see
-:func:`~trainwise.doctor.probes.nonfinite.replay_forward`) to find the first module whose
-output went non-finite, with the weights before the failing update when it has them. Cases:
-the input batch itself (data), a module's output (e.g. log/sqrt/division of a bad value), a
-module's parameters that already were non-finite (a gradient went non-finite at an earlier
-step), or nothing in the forward pass (the loss function, or weights that diverged).
+:func:`~trainwise.doctor.live.nan_source.locate` replays that step's forward pass, with the
+weights before the failing update when it has them, and names the source: the input batch
+itself (data), a module's output (e.g. log/sqrt/division of a bad value), a module's
+parameters that already were non-finite (a gradient went non-finite at an earlier step), or
+nothing in the forward pass (the loss function, or weights that diverged: the last finite
+loss :attr:`NanLoss.DIVERGED` (100x) the start).
 """
 
 from __future__ import annotations

@@ -36,16 +36,6 @@ _WHY = {
 class ParamsNotUpdating(LiveRule):
     code = "params_not_updating"
     repeats = True  # one finding per group of parameters (missing, detached, frozen)
-    # a gradient that vanished (1e-8 of the last layer's) or a tiny LR makes updates smaller
-    # than float32 can add to the weight: "never changes" is then their consequence
-    yields_to = (
-        "lr_too_high",
-        "exploding_gradients",
-        "nan_loss",
-        "dead_relu",
-        "vanishing_gradients",
-        "lr_too_low",
-    )
     NEED = 3
     RELATIVE = 1e-3
     MOVING = 1e-5

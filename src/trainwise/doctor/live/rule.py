@@ -7,17 +7,10 @@ from typing import Any
 
 from trainwise.doctor.finding import Finding, Fix, Severity
 from trainwise.doctor.live.context import LiveContext
+from trainwise.vocabulary import format_number
 
-
-def num(x: float | None) -> str:
-    """Three significant figures for messages.
-
-    >>> num(0.000123456), num(1234.5), num(None)
-    ('0.000123', '1.23e+03', 'n/a')
-    """
-    if x is None:
-        return "n/a"
-    return f"{x:.3g}"
+# the rules' messages give three significant figures, "n/a" for None (``num(None)``)
+num = format_number
 
 
 def round_sig(x: float, digits: int = 2) -> float:
@@ -34,8 +27,8 @@ def round_sig(x: float, digits: int = 2) -> float:
 class LiveRule:
     """One finding code's live rule. ``observe(ctx)`` returns new findings (usually at most
     one per run: a rule goes quiet once it has fired). Rules with ``every_step = False`` are
-    only called on probed steps; once a code in ``yields_to`` has fired, it is not called at
-    all. ``_streaks`` names the :class:`Streak` attributes and
+    only called on probed steps; once a code that explains the rule's symptom has fired (see
+    :mod:`~trainwise.doctor.precedence`), it is not called at all. ``_streaks`` names the :class:`Streak` attributes and
     ``_state`` the plain attributes that ``state_dict`` saves, so a resumed run keeps its
     persistence counters.
     """
@@ -43,10 +36,6 @@ class LiveRule:
     code: str = ""
     severity: Severity = "warning"
     every_step: bool = False
-    #: codes that explain this rule's symptom when they fired first: the doctor then stops
-    #: calling the rule (dead or saturated units after a too-high learning rate are its
-    #: consequence, not a second cause)
-    yields_to: tuple[str, ...] = ()
     #: False (default): once it has fired (``done``) the doctor stops calling the rule at all,
     #: which keeps the every-step path short; True for rules that report several findings
     repeats: bool = False

@@ -18,7 +18,6 @@ from trainwise.doctor.live.streak import Streak
 
 class SaturatedActivations(LiveRule):
     code = "saturated_activations"
-    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss")
     SHARE = 0.5
     NEED = 3
     _streaks = ("streak",)

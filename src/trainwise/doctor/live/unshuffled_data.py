@@ -43,9 +43,6 @@ def batch_classes(targets: Any) -> torch.Tensor | None:
 class UnshuffledData(LiveRule):
     code = "unshuffled_data"
     every_step = True
-    # the preflight check of the same code has already said it from the label order; the live
-    # rule is for data preflight cannot see whole (a DataLoader), so one report is enough
-    yields_to = ("unshuffled_data",)
     WINDOW = 64
     MIN_SINGLE = 3
     SIGMAS = 5.0

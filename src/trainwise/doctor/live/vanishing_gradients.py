@@ -23,8 +23,6 @@ from trainwise.doctor.live.streak import Streak
 
 class VanishingGradients(LiveRule):
     code = "vanishing_gradients"
-    # inputs far from unit scale distort the first layer's gradient, and so the ratio
-    yields_to = ("lr_too_high", "exploding_gradients", "nan_loss", "unnormalized_inputs")
     FLOOR = 1e-3
     RELATIVE_FLOOR = 1e-2
     DROP = 100.0

@@ -13,9 +13,7 @@ import numpy as np
 import torch
 
 from trainwise.errors import ArgumentTypeError, DataError
-
-#: Tasks the preflight understands (the loss family decides the task in ``tw.fit``).
-TASKS = ("classification", "binary", "regression")
+from trainwise.vocabulary import format_number as fmt  # noqa: F401 (the checks' number format)
 
 
 def as_array(a: Any, field: str) -> np.ndarray:
@@ -111,8 +109,3 @@ def class_labels(y: np.ndarray) -> np.ndarray | None:
     if not np.isfinite(flat).all() or not np.array_equal(flat, np.round(flat)):
         return None
     return flat.astype(np.int64)
-
-
-def fmt(v: float) -> str:
-    """A number for a message: 3 significant digits."""
-    return f"{v:.3g}"

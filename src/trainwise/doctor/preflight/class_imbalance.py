@@ -1,11 +1,8 @@
 """``class_imbalance``: a class too small, against the largest one, to be learned.
 
-Fires when the smallest class has fewer than 15% of the largest class's training samples
-(worse than about 1:7) *and* fewer than 500 samples: a large class imbalance with hundreds of
-samples in every class is learnable and left alone. Built-in datasets are balanced (the
-least balanced, breast_cancer, is 0.59); ``data.faults.imbalance`` of 0.1 or below fires
-(1:10, the minority keeping 36 MNIST-1D samples per class). Classes declared by
-``num_classes`` but absent from the training split count as empty. Cost: one bincount.
+Fires when the smallest class has fewer than :data:`RATIO` of the largest class's training
+samples *and* fewer than :data:`MAX_MINORITY` samples. Classes declared by ``num_classes`` but
+absent from the training split count as empty. Cost: one bincount.
 """
 
 from __future__ import annotations
@@ -17,7 +14,9 @@ import numpy as np
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.preflight.arrays import as_array, class_labels, fmt
 
+#: worse than about 1:7: the loss can then be lowered most by ignoring the minority
 RATIO = 0.15
+#: a large imbalance with hundreds of samples in every class is learnable: left alone
 MAX_MINORITY = 500
 
 

@@ -1,40 +1,27 @@
 """``label_noise``: many training labels disagree with what the inputs say.
 
 How: out-of-fold class probabilities from a quick model, scikit-learn's ``cross_val_predict``
-(5 stratified folds) over a k-nearest-neighbour classifier (k = 20, on standardized inputs;
-signals get their translation-invariant |FFT| next to the raw values, large inputs are
-reduced to 64 PCA components). Then, in the confident-learning spirit, look only at the
-samples the model is most sure about (the top 20% by out-of-fold confidence, at least 100,
-at most half): the share of them whose label differs from the model's choice.
+(:data:`FOLDS` stratified folds) over a k-nearest-neighbour classifier (k = :data:`NEIGHBOURS`,
+on standardized inputs; signals get their translation-invariant |FFT| next to the raw values,
+large inputs are reduced to 64 PCA components). Then, in the confident-learning spirit, look
+only at the samples the model is most sure about (the top 20% by out-of-fold confidence, at
+least 100, at most half): the share of them whose label differs from the model's choice.
 
-Why not cleanlab's ``find_label_issues`` (not a dependency) or a copy of its confident joint:
-those count every confident disagreement, and with a quick model that is weak on the data
-they flag clean labels wholesale (kNN on clean MNIST-1D is 53% accurate; its confident joint
-puts 46% of the clean labels off the diagonal). Injected noise is independent of the input,
-so it shows up even where the model is surest, while a weak model's own mistakes and the
-classes' natural overlap stay near its decision boundaries. Measured (seeds 0-3), this share
-on clean data is at most 0.069 (circles, whose classes overlap), 0.019 (MNIST-1D), 0.014
-(blobs) and about 0 elsewhere; with 20% ``data.faults.label_noise`` it is at least 0.15
-(digits) to 0.21 (circles), about 0.25 on MNIST-1D.
+Why only the surest samples (not cleanlab's ``find_label_issues``, which is not a dependency,
+or a copy of its confident joint, which counts every confident disagreement): injected noise
+is independent of the input, so it shows up even where the model is surest, while a weak
+quick model's own mistakes and the classes' natural overlap stay near its decision
+boundaries.
 
-Limit: classes that overlap everywhere (make_circles at noise 0.2, some make_blobs draws)
-look the same as noisy labels to any test on the data alone: their surest predictions are
-wrong as often. The message and fix say so.
+Limit: classes that overlap everywhere look the same as noisy labels to any test on the data
+alone (their surest predictions are wrong as often); the message and fix say so.
 
-Fires when the share is at least 12%, its 95% Wilson lower bound at least 7% (so small
-datasets need clear evidence), and below 0.7 of the share that labels unrelated to the
-inputs would give (``1 - sum_c p_c^2``): when even the surest predictions are near chance
-the inputs do not predict the labels at all, which is not a labelling problem this check can
-tell apart. Last, a learning-curve test: the share on a random half of the samples must not
-exceed 1.6x the full share. Injected noise gives the same share at any size (MNIST-1D 20%
-noise: 0.26 on 3200 samples, 0.31 on 1600; digits: 0.24 / 0.30; blobs: 0.27 / 0.21), while a
-quick model that is still data-limited disagrees far more on half (clean MNIST-1D with 800
-training samples: 0.28 / 0.62), which is its weakness, not the labels'. With fewer than
-100 samples per class on average (5 x the 20 neighbours) the check abstains: each
-neighbourhood then spans a fifth of a class, and on clean but hard data (MNIST-1D with 800
-training samples, seeds 1-2) the confident disagreement reached 0.35 with a half-data share
-only 1.4x higher, indistinguishable from noise. Cost: about 0.2 s of CPU on MNIST-1D (3600 x 40); at most
-4000 samples are used.
+Fires when the share is at least :data:`SHARE`, its 95% Wilson lower bound at least
+:data:`LOWER_BOUND`, the share is below :data:`CHANCE_RATIO` of what labels unrelated to the
+inputs would give (``1 - sum_c p_c^2``), and the share on a random half of the samples is at
+most :data:`DATA_LIMITED` times the full share. Abstains with fewer than :data:`MIN_PER_CLASS`
+samples per class on average. Cost: about 0.2 s of CPU on 3600 x 40; at most 4000 samples
+are used.
 """
 
 from __future__ import annotations
@@ -54,13 +41,24 @@ from trainwise.doctor.preflight.arrays import (
     sample_indices,
 )
 
+#: confident disagreement at or above this: clean data, even with overlapping classes, shows
+#: clearly less
 SHARE = 0.12
+#: its 95% lower bound must reach this too: small datasets need clear evidence
 LOWER_BOUND = 0.07
+#: near the share of labels unrelated to the inputs the inputs predict nothing: not a
+#: labelling problem this check can tell apart
 CHANCE_RATIO = 0.7
+#: neighbours of the quick model: smooth enough to outvote a wrong label nearby
 NEIGHBOURS = 20
+#: out-of-fold folds: every sample is judged by a model that never saw it
 FOLDS = 5
+#: fewer samples than this: no verdict
 MIN_SAMPLES = 50
+#: the share on half the data at most this times the full share: noise does not depend on
+#: the data's size, a data-starved quick model's mistakes do
 DATA_LIMITED = 1.6
+#: under this many samples per class each neighbourhood spans a fifth of a class: abstain
 MIN_PER_CLASS = 5 * NEIGHBOURS
 
 

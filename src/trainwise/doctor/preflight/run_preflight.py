@@ -7,7 +7,7 @@ from typing import Any
 from torch import nn
 
 from trainwise.doctor.finding import Finding, rank
-from trainwise.doctor.preflight.arrays import TASKS, as_array
+from trainwise.doctor.preflight.arrays import as_array
 from trainwise.doctor.preflight.class_imbalance import check_class_imbalance
 from trainwise.doctor.preflight.distribution_shift import check_distribution_shift
 from trainwise.doctor.preflight.label_noise import check_label_noise
@@ -18,7 +18,8 @@ from trainwise.doctor.preflight.nan_in_data import check_nan_in_data
 from trainwise.doctor.preflight.split_leakage import check_split_leakage
 from trainwise.doctor.preflight.unnormalized_inputs import check_unnormalized_inputs
 from trainwise.doctor.preflight.unshuffled_data import check_unshuffled
-from trainwise.errors import ConfigError, DataError
+from trainwise.errors import DataError
+from trainwise.vocabulary import check_task
 
 
 def _pair(x: Any, y: Any, split: str) -> tuple[Any, Any]:
@@ -32,6 +33,26 @@ def _pair(x: Any, y: Any, split: str) -> tuple[Any, Any]:
             "target per sample"
         )
     return xa, ya
+
+
+def _model_checks(model, loss_fn, x, y, task: str, num_classes: int | None, seed: int):
+    """The model's output on one training batch: the loss/output pairing findings, and the
+    class count its width implies (with the words that say so) when it is narrower than
+    ``num_classes`` or that is unknown."""
+    found: list[Finding] = []
+    classes, source = num_classes, None
+    if model is None:
+        return found, classes, source
+    got = model_outputs(model, x, seed=seed)
+    if got is not None:
+        out, idx, op = got
+        if loss_fn is not None:
+            targets = None if y is None else y[idx]
+            found += check_outputs(out, loss_fn, task, targets, last_op=op)
+        width = int(out.shape[1]) if out.dim() == 2 else 1
+        if task == "classification" and width >= 2 and (classes is None or width < classes):
+            classes, source = width, f"the model has {width} outputs"
+    return found, classes, source
 
 
 def run_preflight(
@@ -84,8 +105,7 @@ def run_preflight(
         >>> [f.code for f in run_preflight(x, y)]
         ['unnormalized_inputs', 'unshuffled_data']
     """
-    if task not in TASKS:
-        raise ConfigError(f"task: {task!r} is not a known task; allowed: {', '.join(TASKS)}")
+    check_task(task)
     x, y = _pair(x, y, "train")
     if x is None:
         raise DataError("x: None; allowed: the training inputs, one row per sample")
@@ -102,17 +122,8 @@ def run_preflight(
         }
     )
 
-    classes, source = num_classes, None
-    if model is not None:
-        got = model_outputs(model, x, seed=seed)
-        if got is not None:
-            out, idx, op = got
-            if loss_fn is not None:
-                targets = None if y is None else y[idx]
-                found += check_outputs(out, loss_fn, task, targets, last_op=op)
-            width = int(out.shape[1]) if out.dim() == 2 else 1
-            if task == "classification" and width >= 2 and (classes is None or width < classes):
-                classes, source = width, f"the model has {width} outputs"
+    mismatch, classes, source = _model_checks(model, loss_fn, x, y, task, num_classes, seed)
+    found += mismatch
     for split, targets in (("train", y), ("val", y_val), ("test", y_test)):
         if targets is not None:
             found += check_label_range(

@@ -3,15 +3,13 @@
 Scores on such samples measure memory, not generalization. Rather than hashing rounded rows
 (which finds only exact copies that round alike), every held-out sample's nearest training
 sample is found (sklearn ``NearestNeighbors``, brute force) after standardizing with the
-training statistics; a copy is one closer than 1% of the typical nearest-neighbour distance
-*within* the training set. In 2 dimensions a genuinely new sample lands that close with
-probability about 1e-4, less in more dimensions, so natural neighbours do not count. Wide
-inputs are projected onto 64 random directions first (distances keep their order of
-magnitude; exact copies stay at distance 0).
+training statistics; a copy is one closer than :data:`TOLERANCE` of the typical
+nearest-neighbour distance *within* the training set. Wide inputs are projected onto
+:data:`PROJECT_TO` random directions first (distances keep their order of magnitude; exact
+copies stay at distance 0).
 
-Fires when at least 2 samples and at least 1% of the held-out samples checked are copies
-(raw iris has 1 natural duplicate between its splits and stays silent). Cost: at most 2000
-held-out against 10000 training samples.
+Fires when at least :data:`MIN_COPIES` samples and at least :data:`MIN_SHARE` of the held-out
+samples checked are copies. Cost: at most 2000 held-out against 10000 training samples.
 """
 
 from __future__ import annotations
@@ -23,9 +21,14 @@ import numpy as np
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.preflight.arrays import as_array, finite_rows, fmt, rows, sample_indices
 
+#: 1% of the typical neighbour distance: in 2 dimensions a genuinely new sample lands that
+#: close with probability about 1e-4, less in more dimensions
 TOLERANCE = 0.01
+#: a single copy can be a natural duplicate: not a leak
 MIN_COPIES = 2
+#: and at least 1% of the held-out samples, so a few coincidences in a large set do not count
 MIN_SHARE = 0.01
+#: random directions for wide inputs: enough to keep distances' order of magnitude
 PROJECT_TO = 64
 
 

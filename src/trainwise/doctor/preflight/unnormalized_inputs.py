@@ -1,22 +1,19 @@
 """``unnormalized_inputs``: inputs far from zero mean and unit scale.
 
-Measured on the data itself, per feature (each column, signal position or pixel), over the
-features that vary (constant pixels, such as the blank border of digit images, are left out):
+Read per feature (each column, signal position or pixel), over the features that vary
+(constant pixels, such as the blank border of digit images, are left out). Fires when:
 
-- the typical feature scale (median over features of the root mean square) is huge (> 12) or
-  tiny (< 0.01): the first layer's pre-activations are then far from what default
-  initializers assume, so a learning rate that suits one layer suits no other;
-- one feature's scale is more than 25x the median feature's: it dominates the first layer's
-  gradient (sklearn's wine and breast-cancer tables, raw, are 300x and 4000x);
-- the typical feature has a mean more than 5 standard deviations away from zero: the signal
-  is a small ripple on a large constant (raw iris is 4.4 and stays silent);
+- the typical feature scale (median over features of the root mean square) is above
+  :data:`HUGE` or below :data:`TINY`: the first layer's pre-activations are then far from
+  what default initializers assume, so a learning rate that suits one layer suits no other;
+- one feature's scale is more than :data:`SPREAD` times the median feature's: it dominates
+  the first layer's gradient;
+- the typical feature has a mean more than :data:`OFFSET` standard deviations away from
+  zero: the signal is a small ripple on a large constant;
 - every feature is constant (zero variance, e.g. a preprocessing step wiped the inputs): the
   model can learn nothing from them.
 
-Calibrated on the built-in datasets so that data a reasonable net trains on stays silent:
-raw MNIST-1D (scale 1.0), raw digits pixels 0..16 (scale 7.5), circles, blobs, moons, iris,
-diabetes (0.048) and every standardized dataset; a 100x ``data.faults.scale`` fires on all of
-them, and so do raw 0..255 pixels and an offset of 10 on raw digits (scale 16). Cost: one mean/std pass over at most 5000 samples.
+Cost: one mean/std pass over at most 5000 samples.
 """
 
 from __future__ import annotations
@@ -28,9 +25,13 @@ import numpy as np
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.preflight.arrays import as_array, finite_rows, fmt, rows, sample_indices
 
+#: typical scale above this: raw pixels 0..16 (scale ~7.5) still train, 0..255 do not
 HUGE = 12.0
+#: typical scale below this: inputs so small the first layer barely sees them
 TINY = 1e-2
+#: one feature this many times the typical one's scale takes over the first layer's gradient
 SPREAD = 25.0
+#: typical mean this many stds from zero: the variation is drowned in a constant
 OFFSET = 5.0
 
 

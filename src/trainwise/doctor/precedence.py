@@ -1,0 +1,113 @@
+"""Which finding wins: the one table of the codes that explain each symptom.
+
+A symptom is often the consequence of another problem: units die after a too-high learning
+rate, a loss stalls because the labels are noise. The doctor reports the cause, not its
+consequences, and this table is the only place that says which code yields to which. Every
+stage reads it through :func:`outranked`:
+
+- live rules (:class:`~trainwise.doctor.doctor.Doctor` ``step``): a rule is no longer called
+  once one of its causes has fired; what it finds while fewer than :data:`CONSEQUENCE_HOLD`
+  losses are in is held back, and dropped if one of its causes fires meanwhile;
+- curve rules (``Doctor.epoch_end``): a verdict is dropped when one of its causes has fired;
+  two curve codes that yield to each other read one symptom two ways, so once one is
+  reported the other is not tried (:func:`same_symptom`);
+- a code with no entry yields to nothing: data faults, ``nan_loss``, ``exploding_gradients``
+  (gradients 100x their start or their weights are a cause in their own right) and
+  ``test_shift`` are always reported. ``overfitting`` and ``overconfident_predictions`` do
+  not yield to each other: a validation loss that rises while validation accuracy holds is
+  both (each rules the other out only where accuracy clearly moves, see their modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+
+#: a rule that yields holds what it finds until this many losses are in (and the next probe),
+#: so a cause that needs a full loss window to be judged (``lr_too_high``) can still claim it;
+#: costs at most this many steps of delay
+CONSEQUENCE_HOLD = 10
+
+#: live findings of an unstable run: its updates throw the weights about
+UNSTABLE = ("lr_too_high", "exploding_gradients", "nan_loss")
+#: findings that each explain a stalled loss more specifically than "it does not fall"
+STALL_CAUSES = (
+    "nan_loss",
+    "lr_too_high",
+    "lr_too_low",
+    "vanishing_gradients",
+    "exploding_gradients",
+    "dead_relu",
+    "saturated_activations",
+    "params_not_updating",
+    "unshuffled_data",
+    "loss_output_mismatch",
+    "label_noise",
+    "over_regularized",
+)
+_STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
+
+#: symptom code -> (the codes that explain it, why)
+PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
+    "unshuffled_data": (
+        ("unshuffled_data",),
+        "the preflight check already named the sorted label order: one report is enough",
+    ),
+    "lr_too_high": (
+        ("unshuffled_data", "nan_loss", "over_regularized"),
+        "sorted batches make the loss jump; a penalty pinning the weights makes steps look big",
+    ),
+    "lr_too_low": (UNSTABLE, "weights blown up by unstable steps make every update look tiny"),
+    "vanishing_gradients": (
+        (*UNSTABLE, "unnormalized_inputs"),
+        "unscaled inputs and blown-up weights distort the first/last layer gradient ratio",
+    ),
+    "dead_relu": (
+        (*UNSTABLE, "unnormalized_inputs"),
+        "too-large steps and badly scaled inputs switch units off for every sample alike",
+    ),
+    "saturated_activations": (UNSTABLE, "too-large steps drive pre-activations into the tails"),
+    "params_not_updating": (
+        (*UNSTABLE, "dead_relu", "vanishing_gradients", "lr_too_low"),
+        "dead units, vanished gradients or a tiny LR give updates float32 cannot add",
+    ),
+    "loss_not_decreasing": (STALL_CAUSES, "the fallback: a specific cause explains a flat loss"),
+    "underfitting": (
+        STALL_CAUSES,
+        "a live cause (or a strong penalty) already explains the stall; a bigger model would not",
+    ),
+    "over_regularized": (
+        (*_STALL_BUT_PENALTY, "underfitting"),
+        "a stall with a live cause is not the penalty's fault (a tiny LR makes lr * decay ~ 0)",
+    ),
+    "overfitting": (UNSTABLE, "an unstable run's validation loss is wild without memorizing"),
+    "overconfident_predictions": (UNSTABLE, "the same: instability, not confidence, moves it"),
+}
+
+
+def causes(code: str) -> tuple[str, ...]:
+    """The codes that explain ``code`` (empty when it yields to nothing).
+
+    >>> causes("dead_relu")
+    ('lr_too_high', 'exploding_gradients', 'nan_loss', 'unnormalized_inputs')
+    """
+    entry = PRECEDENCE.get(code)
+    return entry[0] if entry else ()
+
+
+def outranked(code: str, fired: Set[str]) -> bool:
+    """True when one of ``code``'s causes is among the ``fired`` codes.
+
+    >>> outranked("underfitting", {"lr_too_low"}), outranked("underfitting", {"overfitting"})
+    (True, False)
+    """
+    return not fired.isdisjoint(causes(code))
+
+
+def same_symptom(code: str, among: Iterable[str]) -> list[str]:
+    """The codes of ``among`` that yield to ``code`` and that ``code`` yields to: one symptom
+    read two ways, so once ``code`` is reported they are not.
+
+    >>> same_symptom("over_regularized", ["overfitting", "underfitting"])
+    ['underfitting']
+    """
+    return [c for c in among if code in causes(c) and c in causes(code)]

@@ -1,0 +1,197 @@
+"""``trainwise run``: from a validated config to a finished run directory.
+
+This is how a config value travels: YAML -> :class:`~trainwise.run.schema.Config` (validated)
+-> each section to its package's builder (``load_data``, ``build_model``, ...) -> ``tw.fit``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from trainwise import run_files
+from trainwise.callbacks.early_stopping import EarlyStopping
+from trainwise.callbacks.ema import EMA
+from trainwise.callbacks.model_checkpoint import ModelCheckpoint
+from trainwise.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from trainwise.callbacks.tensorboard import TensorBoard
+from trainwise.checkpoint.drift import check_drift
+from trainwise.checkpoint.manager import CheckpointManager
+from trainwise.data.augment import build_augmenter
+from trainwise.data.balanced_sampler import BalancedSampler
+from trainwise.data.load import load_data
+from trainwise.errors import CheckpointError
+from trainwise.models.build import build_model
+from trainwise.models.summary import model_summary
+from trainwise.run.schema import Config
+from trainwise.training.fit import fit
+from trainwise.training.run_dir import make_run_dir, write_config, write_json
+from trainwise.training.seeding import seed_everything
+
+
+def build_callbacks(cfg: Config) -> list:
+    cbs: list = []
+    es = cfg.callbacks.early_stopping
+    if es is not None:
+        cbs.append(EarlyStopping(**es.model_dump()))
+    pl = cfg.callbacks.reduce_lr_on_plateau
+    if pl is not None:
+        cbs.append(ReduceLROnPlateau(**pl.model_dump()))
+    tb = cfg.callbacks.tensorboard
+    if tb is not None:  # dir None: <run dir>/tensorboard, resolved when training starts
+        tb_args = tb.model_dump()
+        cbs.append(TensorBoard(log_dir=tb_args.pop("dir"), **tb_args))
+    if cfg.callbacks.ema is not None:
+        cbs.append(EMA(**cfg.callbacks.ema.model_dump()))
+    if cfg.callbacks.model_checkpoint is not None:  # dirpath None: <run dir>/best
+        cbs.append(ModelCheckpoint(**cfg.callbacks.model_checkpoint.model_dump()))
+    return cbs
+
+
+def fit_kwargs(cfg: Config, bundle) -> dict[str, Any]:
+    """The ``tw.fit`` keyword arguments a config stands for, given its loaded data (everything
+    but the model and where the run is written). Shared by ``trainwise run``, ``doctor``,
+    ``lr-find``, cross-validation and the benchmarks, so a config means the same everywhere."""
+    sampler = BalancedSampler(bundle.y_train, seed=cfg.seed) if cfg.data.balanced_sampler else None
+    progress = cfg.training.progress if cfg.training.progress != "off" else False
+    return dict(
+        train_data=(bundle.x_train, bundle.y_train),
+        val_data=(bundle.x_val, bundle.y_val) if bundle.x_val is not None else None,
+        test_data=(bundle.x_test, bundle.y_test) if bundle.x_test is not None else None,
+        loss=cfg.loss,
+        optimizer=cfg.optimizer,
+        epochs=cfg.training.epochs,
+        batch_size=cfg.training.batch_size,
+        schedule=cfg.schedule,
+        regularization=cfg.regularization,
+        callbacks=build_callbacks(cfg),
+        shuffle=cfg.data.shuffle and not cfg.data.faults.sort_by_label,
+        augment=build_augmenter(cfg.data.augment, bundle.kind),
+        sampler=sampler,
+        class_weight=bundle.class_weights,
+        grad_clip_norm=cfg.training.grad_clip_norm,
+        grad_clip_value=cfg.training.grad_clip_value,
+        precision=cfg.training.precision,
+        accumulate_steps=cfg.training.accumulate_steps,
+        doctor=cfg.doctor,
+        seed=cfg.seed,
+        device=cfg.training.device,
+        verbose=progress,
+        checkpoint_every_epochs=cfg.checkpoint.every_epochs,
+        checkpoint_every_steps=cfg.checkpoint.every_steps,
+        keep_checkpoints=cfg.checkpoint.keep,
+    )
+
+
+def chosen_dir(cfg: Config, out_dir, stem: str, resume: bool, what: str = "run") -> Path | None:
+    """Where the user asked the output to go: ``out_dir``; or ``output.dir/output.name``; on
+    resume the newest ``output.dir/<stem>-*``. None means "a new ``<stem>-<time>``"."""
+    if out_dir is not None:
+        return Path(out_dir)
+    if cfg.output.name is not None:
+        return Path(cfg.output.dir) / cfg.output.name
+    if resume:
+        found = sorted(Path(cfg.output.dir).glob(f"{stem}-*"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise CheckpointError(
+                f"--resume: no {what} of {stem!r} in {cfg.output.dir!r}; give its directory "
+                "with --out DIR"
+            )
+        return found[-1]
+    return None
+
+
+def resolve_run_dir(cfg: Config, out_dir, stem: str, resume: bool) -> Path:
+    """The run directory (see :func:`chosen_dir`), or a new ``output.dir/<stem>-<time>``. A new
+    run never writes into a directory that already holds checkpoints (that would mix two
+    runs)."""
+    run_dir = chosen_dir(cfg, out_dir, stem, resume)
+    if run_dir is None:
+        return make_run_dir(cfg.output.dir, None, stem)
+    ckpts = run_dir / run_files.CHECKPOINTS
+    if resume and not ckpts.is_dir():
+        raise CheckpointError(f"--resume: {str(run_dir)!r} has no checkpoints to resume from")
+    if not resume and ckpts.is_dir() and any(ckpts.iterdir()):
+        raise CheckpointError(
+            f"{str(run_dir)!r} already holds checkpoints of a run; add --resume to continue it, "
+            "or choose another --out"
+        )
+    return make_run_dir(run_dir.parent, run_dir.name)
+
+
+def run_config(
+    cfg: Config,
+    out_dir: str | Path | None = None,
+    stem: str = "run",
+    echo=print,
+    resume: bool = False,
+    config_path: str | None = None,
+    bundle=None,
+    resume_hint: str | None = None,
+) -> dict[str, Any]:
+    """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
+    summary.json into the run directory; return the summary.
+
+    ``bundle`` (a DataBundle) replaces the data ``cfg.data`` would load, e.g. one fold of a
+    cross-validation; ``resume_hint`` replaces the "how to resume" command printed on a stop.
+
+    Example::
+
+        from trainwise.run import load_config
+        summary = run_config(load_config("examples/circles.yaml"), "runs/circles")
+    """
+    t_start = time.perf_counter()
+    run_dir = resolve_run_dir(cfg, out_dir, stem, resume)
+    config_dict = cfg.model_dump(mode="json")
+    if resume:
+        found = CheckpointManager(run_dir / run_files.CHECKPOINTS, echo=echo).latest_good()
+        if found is not None:
+            check_drift(found[2].get("meta", {}).get("config", {}), config_dict, echo=echo)
+    write_config(run_dir / run_files.CONFIG, cfg)
+    seed_everything(cfg.seed)
+    if bundle is None:
+        bundle = load_data(cfg.data, seed=cfg.seed)
+    echo(bundle.summary())
+    model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
+    summary_table = model_summary(model, bundle.input_shape)
+    echo(summary_table.render())
+
+    kwargs = fit_kwargs(cfg, bundle)
+    result = fit(
+        model,
+        **kwargs,
+        out_dir=run_dir,
+        resume=resume,
+        run_meta={"config": config_dict},
+        resume_hint=resume_hint
+        or f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}",
+        echo=echo,
+    )
+    if result.interrupted:
+        return {"run_dir": str(run_dir), "interrupted": True, "stop_reason": result.stop_reason}
+    best = result.best_epoch or {}
+    summary = {
+        "run_dir": str(run_dir),
+        "epochs_run": len(result.history),
+        "best_epoch": best.get("epoch"),
+        "best": {k: v for k, v in best.items() if k not in ("epoch", "time")},
+        "final": {
+            k: v for k, v in (result.history[-1] if result.history else {}).items() if k != "time"
+        },
+        "test": result.test_metrics,
+        "train_seconds": result.wall_time,
+        "total_seconds": time.perf_counter() - t_start,
+        "params": summary_table.total_params,
+        "stop_reason": result.stop_reason,
+        "findings": [f.to_dict() for f in result.findings],
+        "python": sys.version.split()[0],
+    }
+    write_json(run_dir / run_files.SUMMARY, summary)
+    # lazy: start-up time (the report pulls in matplotlib and Jinja2, ~1 s; fold and trial
+    # workers import this module too)
+    from trainwise.report import write_report_or_warn
+
+    summary["report"] = write_report_or_warn(run_dir, echo)
+    return summary

@@ -1,0 +1,34 @@
+import torch
+from torch import nn
+
+from trainwise.models.predict import predict_outputs
+
+
+def _net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
+
+
+def test_batched_outputs_equal_one_eval_pass_and_modes_are_restored():
+    model, x = _net(), torch.randn(10, 4)
+    model.train()
+    model[1].eval()  # a deliberately frozen BatchNorm stays frozen
+    out = predict_outputs(model, x, batch_size=3)
+    assert model.training and not model[1].training and model[2].training
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(out, model(x), atol=1e-6)
+    assert out.dtype == torch.float32 and out.device.type == "cpu" and not out.requires_grad
+
+
+def test_forward_hook_float32_cast_and_empty_input():
+    model = nn.Linear(2, 1).double()
+    calls = []
+
+    def forward(xb):
+        calls.append(len(xb))
+        return model(xb)
+
+    out = predict_outputs(model, torch.zeros(5, 2, dtype=torch.float64), 2, forward=forward)
+    assert calls == [2, 2, 1] and out.dtype == torch.float32 and out.shape == (5, 1)
+    assert predict_outputs(model, torch.zeros(0, 2)).numel() == 0
