@@ -9,6 +9,7 @@ names from here, so a renamed file cannot leave a reader looking for the old nam
 name                   written by                        holds
 =====================  ================================  ==========================================
 config.yaml            trainwise run                     the resolved config (re-run, drift check)
+error.txt              trainwise run (refused)           why the run was refused (nothing trained)
 metrics.jsonl          tw.fit (MetricsLog)               one JSON line per epoch
 model.safetensors      tw.fit                            the final weights (safetensors)
 lr_steps.json          tw.fit                            the LR of every optimizer step
@@ -41,6 +42,7 @@ Example::
 from __future__ import annotations
 
 CONFIG = "config.yaml"
+ERROR = "error.txt"
 METRICS = "metrics.jsonl"
 WEIGHTS = "model.safetensors"
 LR_STEPS = "lr_steps.json"
@@ -66,6 +68,7 @@ TRIAL_LOG = "log.txt"
 #: Every name above, in the order of the table (what a test or a cleaner iterates over).
 ALL = (
     CONFIG,
+    ERROR,
     METRICS,
     WEIGHTS,
     LR_STEPS,

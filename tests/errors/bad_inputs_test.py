@@ -179,22 +179,28 @@ CLI_CASES = [
     (
         "unknown-optimizer",
         lambda c: ["run", c.base, "--set", "optimizer.name=adamm"],
-        ["optimizer.name: 'adamm'", "did you mean 'adam'?", "allowed: sgd, momentum"],
+        [
+            "optimizer.name: 'adamm' is not a known optimizer; did you mean 'adam'?",
+            "allowed: sgd, momentum",
+        ],
     ),
     (
         "unknown-loss",
         lambda c: ["run", c.base, "--set", "loss.name=hinge"],
-        ["loss.name: 'hinge'", "not a known loss", "allowed: mse, mae, huber"],
+        ["loss.name: 'hinge' is not a known loss", "allowed: mse, mae, huber"],
     ),
     (
         "unknown-model",
         lambda c: ["run", c.base, "--set", "model.name=transformer"],
-        ["model.name: 'transformer'", "not a known model", "allowed: mlp, cnn, resnet, inception"],
+        ["model.name: 'transformer' is not a known model; allowed: mlp, cnn, resnet, inception"],
     ),
     (
         "unknown-activation",
         lambda c: ["run", c.base, "--set", "model.activation=relux"],
-        ["model.activation: 'relux'", "not a known activation", "allowed: relu, leaky_relu"],
+        [
+            "model.activation: 'relux' is not a known activation; did you mean 'relu'?",
+            "allowed: relu",
+        ],
     ),
     (
         "unknown-device",
@@ -427,7 +433,7 @@ PY_CASES = [
     (
         "unknown-optimizer",
         lambda t: _fit(optimizer="adamm"),
-        ["optimizer.name: 'adamm'", "did you mean 'adam'?", "allowed: sgd"],
+        ["optimizer.name: 'adamm' is not a known optimizer; did you mean 'adam'?", "allowed: sgd"],
     ),
     (
         "unknown-loss",
@@ -437,17 +443,23 @@ PY_CASES = [
     (
         "unknown-schedule",
         lambda t: _fit(schedule="cosinus"),
-        ["schedule.name: 'cosinus'", "did you mean 'cosine'?", "allowed: constant"],
+        [
+            "schedule.name: 'cosinus' is not a known schedule; did you mean 'cosine'?",
+            "allowed: constant",
+        ],
     ),
     (
         "unknown-model-name",
         lambda t: build_model({"name": "transformer"}, (3,), 2),
-        ["model.name: 'transformer'", "not a known model", "allowed: mlp, cnn, resnet, inception"],
+        ["model.name: 'transformer' is not a known model; allowed: mlp, cnn, resnet, inception"],
     ),
     (
         "unknown-activation",
         lambda t: build_model({"name": "mlp", "activation": "relux"}, (3,), 2),
-        ["model.activation: 'relux'", "allowed: relu, leaky_relu"],
+        [
+            "model.activation: 'relux' is not a known activation; did you mean 'relu'?",
+            "allowed: relu",
+        ],
     ),
     (
         "config-unknown-key",

@@ -83,6 +83,8 @@ NAMES = sorted(
     _all_literals(Config, set())
     | {"adam", "sgd", "momentum", "rmsprop", "adamw", "cross_entropy", "mse", "bce", "huber"}
     | {"cosine", "onecycle", "step", "multistep", "exponential", "relu", "gelu", "he_normal"}
+    # training.device is a checked string (cuda:N is allowed), not a Literal the walk collects
+    | {"cpu", "cuda", "cuda:1", "mps", "cuda:x", "tpu"}
 )
 
 scalars = st.one_of(
@@ -213,4 +215,4 @@ def test_the_generator_reaches_every_section():
     # Guards the fuzz test itself: if the schema grows a section the walk does not see, or
     # the walk breaks, the random configs would only ever hit "unknown key".
     assert {"data.augment.flip", "optimizer.lr", "callbacks.early_stopping.patience"} <= set(PATHS)
-    assert {"mlp", "cnn", "keras", "stratified", "cpu"} <= set(NAMES)
+    assert {"mlp", "cnn", "keras", "stratified", "bf16"} <= set(_all_literals(Config, set()))

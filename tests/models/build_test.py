@@ -142,7 +142,8 @@ def test_dict_config_errors_become_config_error():
     with pytest.raises(ConfigError) as info:
         build_model({"activation": "relux", "pool": "min"}, (1, 16), 3)
     pool_err, act_err = info.value.errors  # in field order
-    assert act_err.startswith("model.activation: 'relux' is not allowed")
+    # the validator's sentence names the value, so it is not repeated ("is not allowed: 'relux'")
+    assert act_err.startswith("model.activation: 'relux' is not a known activation; did you mean")
     assert "allowed: relu, leaky_relu" in act_err
     assert pool_err.startswith("model.pool: 'min' is not allowed")
 

@@ -80,11 +80,14 @@ class CheckpointManager:
             shutil.rmtree(old, ignore_errors=True)
         return target
 
-    def latest_good(self) -> tuple[Path, dict[str, torch.Tensor], dict[str, Any]] | None:
-        """The newest checkpoint that verifies; bad ones are skipped with a message."""
+    def latest_good(
+        self, map_location: str | torch.device = "cpu"
+    ) -> tuple[Path, dict[str, torch.Tensor], dict[str, Any]] | None:
+        """The newest checkpoint that verifies; bad ones are skipped with a message.
+        ``map_location``: where the model's tensors are loaded (see ``read_checkpoint``)."""
         for path in reversed(self.checkpoints()):
             try:
-                model_state, state = read_checkpoint(path)
+                model_state, state = read_checkpoint(path, map_location)
             except CheckpointError as exc:
                 self.echo(f"skipping checkpoint {path.name}: {exc}")
                 continue

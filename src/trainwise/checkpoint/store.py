@@ -13,6 +13,14 @@ directory is renamed into place and the parent fsynced: a crash leaves either th
 checkpoints or the new one, never half a checkpoint under a final name. A checkpoint is
 trusted only if its manifest exists and every file matches it. There is no pickle anywhere:
 tensors are read by safetensors (a JSON header and raw bytes), the rest by ``json``.
+
+Devices: every tensor is written from host memory (``.cpu()``), so a checkpoint records no
+device, and reading puts the state on the CPU. Each owner then places its part on the device
+of the run that resumes: ``model.load_state_dict`` copies into the parameters where they live,
+``Optimizer.load_state_dict`` casts its moments to each parameter's device, the Trainer moves
+its running sums to its own (RNG states must stay CPU tensors, and a CUDA RNG state is only
+restored where torch sees a GPU). A run saved on a GPU thus resumes on a CPU-only machine,
+and the reverse; ``map_location`` can put the model's tensors straight onto a device.
 """
 
 from __future__ import annotations
@@ -122,13 +130,24 @@ def verify_checkpoint(path: Path) -> None:
             )
 
 
-def read_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Verify, then load ``(model_state, state)``. Never executes code from the files."""
+def read_checkpoint(
+    path: Path, map_location: str | torch.device = "cpu"
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Verify, then load ``(model_state, state)``. Never executes code from the files.
+
+    ``map_location`` (default "cpu") is where the model's tensors are loaded; the rest of the
+    state always comes back on the CPU (see the module doc: its owners place it).
+
+    Example::
+
+        model_state, state = read_checkpoint("runs/a/checkpoints/step-000000120")
+    """
     path = Path(path)
     verify_checkpoint(path)
+    device = str(torch.device(map_location))
     try:
-        model_state = load_file(str(path / "model.safetensors"))
-        tensors = load_file(str(path / "state.safetensors"))
+        model_state = load_file(str(path / "model.safetensors"), device=device)
+        tensors = load_file(str(path / "state.safetensors"), device="cpu")
     except Exception as exc:  # safetensors raises its own types for a bad header
         raise CheckpointError(
             f"checkpoint {str(path)!r}: tensor file is not valid safetensors ({exc})"

@@ -38,18 +38,34 @@ def _print_summary(summary: dict, title: str) -> None:
     table.add_row("parameters", f"{summary['params']:,}")
     if summary.get("stop_reason"):
         table.add_row("stopped", summary["stop_reason"])
-    if "findings" in summary:
-        found = summary["findings"]
-        codes = ", ".join(f"{f['code']} ({f['severity']})" for f in found[:4])
-        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
-        table.add_row(
-            "doctor",
-            f"{len(found)} finding(s): {codes}{more}; see findings.json"
-            if found
-            else "no problems found",
-        )
+    verdict = doctor_verdict(summary)
+    if verdict is not None:
+        table.add_row("doctor", verdict)
     table.add_row("run directory", summary["run_dir"])
     Console().print(table)
+
+
+def doctor_verdict(summary: dict) -> str | None:
+    """The summary row about the doctor: what it found, or that it was off (then nothing was
+    checked, which is not a clean bill); None for a summary without either (an older one).
+
+    >>> doctor_verdict({"doctor": "off", "findings": None})
+    'off (doctor: false): nothing was checked'
+    >>> doctor_verdict({"doctor": "on", "findings": []})
+    '0 findings'
+    """
+    if summary.get("doctor") == "off":
+        return "off (doctor: false): nothing was checked"
+    found = summary.get("findings")
+    if found is None:
+        return None
+    if not found:
+        # not "no problems found": a run that prints progress ends with "doctor: no problems
+        # found" already, and a verdict said twice reads like two checks
+        return "0 findings"
+    codes = ", ".join(f"{f['code']} ({f['severity']})" for f in found[:4])
+    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+    return f"{len(found)} finding(s): {codes}{more}; see {run_files.FINDINGS}"
 
 
 def _finish(summary: dict, title: str) -> int:
@@ -172,60 +188,84 @@ def cmd_lr_find(args) -> int:
         num_steps=args.steps,
     )
     print(format_result(result))
+    if result.retry:
+        print(f"rerun: {lr_find_rerun(args, result.retry)}")
     print(f"results: {out / run_files.LR_FIND}")
     return 0
 
 
+#: ``trainwise lr-find``'s flag for each ``lr_find`` argument a retry names.
+LR_FIND_FLAGS = {"start_lr": "--start", "end_lr": "--end", "num_steps": "--steps"}
+
+
+def lr_find_rerun(args, retry: dict) -> str:
+    """The ``trainwise lr-find`` command line of a suggested retry: the same config, ``--set``
+    overrides and the flags the user gave, with the retry's flags in place of theirs.
+
+    >>> import argparse
+    >>> a = argparse.Namespace(config="examples/circles.yaml", overrides=[], start=1e-7,
+    ...                        end=10.0, steps=100)
+    >>> lr_find_rerun(a, {"start_lr": 1e-05, "num_steps": 300})
+    'trainwise lr-find examples/circles.yaml --start 1e-05 --end 10 --steps 300'
+    """
+    import shlex
+
+    given = {"start_lr": args.start, "end_lr": args.end, "num_steps": args.steps}
+    parts = ["trainwise", "lr-find", shlex.quote(str(args.config))]
+    parts += [f"--set {shlex.quote(o)}" for o in args.overrides]
+    for key, flag in LR_FIND_FLAGS.items():
+        value = retry.get(key, given[key])
+        parts.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
+    return " ".join(parts)
+
+
 def cmd_doctor(args) -> int:
-    """Preflight + a monitored run; the findings as a table, or as JSON with ``--json``."""
+    """Preflight + a monitored run; the findings as blocks (cli/findings_text.py), or as JSON
+    with ``--json``."""
     import json
 
     # lazy: start-up time
+    from trainwise.cli.findings_text import VerdictWatch
+    from trainwise.doctor.attach import summary_lines
     from trainwise.run.diagnose import diagnose
 
     overrides = list(args.overrides)
     if args.json:
         overrides.append("training.progress=off")  # stdout carries the JSON only
     cfg = load_config(args.config, overrides)
-    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    log = VerdictWatch(
+        (lambda *a: print(*a, file=sys.stderr)) if args.json else print, summary_lines([])[0]
+    )
     report = diagnose(cfg, args.out, stem=Path(args.config).stem + "-doctor", echo=log)
+    summary = report.get("summary") or {}
+    if summary.get("interrupted"):
+        return _finish(summary, "")
     if args.json:
         print(json.dumps(report["findings"], indent=1))
         return 0
-    _print_findings(report)
+    _print_findings(report, said_clean=log.said_clean)
     return 0
 
 
-def _print_findings(report: dict) -> None:
+def _print_findings(report: dict, said_clean: bool = False, console=None) -> None:
+    """The end of ``trainwise doctor``: each finding as a block (readable at 80 columns and in
+    a log; ``--set`` fixes on one unbroken line), or the clean verdict unless the run's own
+    output already said it (``said_clean``)."""
     from rich.console import Console
-    from rich.table import Table
+
+    from trainwise.cli.findings_text import print_findings
 
     found = report["findings"]
-    console = Console()
+    console = console or Console()
     if not report["trained"]:
         console.print("[bold]The data cannot be trained on as it is; training was not started.")
     if not found:
-        console.print(f"doctor: no problems found. Run directory: {report['run_dir']}")
+        verdict = "" if said_clean else "doctor: no problems found. "
+        console.print(f"{verdict}Run directory: {report['run_dir']}", soft_wrap=True)
         return
-    table = Table(title=f"trainwise doctor: {len(found)} finding(s)", show_lines=True)
-    for col in ("severity", "code", "where / when", "what", "fix"):
-        table.add_column(col, overflow="fold")
-    for f in found:
-        when = ", ".join(
-            x
-            for x in (
-                f.get("where") or "",
-                f"epoch {f['epoch'] + 1}" if f.get("epoch") is not None else "",
-                f"step {f['step']}" if f.get("step") is not None else "",
-            )
-            if x
-        )
-        fix = f["fix"]["text"]
-        if f["fix"]["overrides"]:
-            fix += "\n" + " ".join(f"--set {k}={v}" for k, v in f["fix"]["overrides"].items())
-        table.add_row(f["severity"], f["code"], when or "data", f["message"], fix)
-    console.print(table)
-    console.print(f"findings.json and the run are in {report['run_dir']}")
+    print_findings(console, found, f"trainwise doctor: {len(found)} finding(s)")
+    console.print()
+    console.print(f"{run_files.FINDINGS} and the run are in {report['run_dir']}", soft_wrap=True)
 
 
 def cmd_compare(args) -> int:

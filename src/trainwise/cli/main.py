@@ -37,6 +37,45 @@ def _add_set(p):
     )
 
 
+def _add_compare(sub) -> None:
+    """The ``compare`` command's parser (the longest: its own function keeps
+    :func:`build_parser` readable)."""
+    p = sub.add_parser(
+        "compare",
+        help="train variants of a config over seeds or folds; table of mean ± std, 95%% CI "
+        "and paired differences from the baseline",
+    )
+    p.add_argument("config", help="YAML config file (its compare: section names variants)")
+    _add_set(p)
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="values of a config field to compare, e.g. --vary model.dropout=0,0.2 "
+        "(repeatable: the cartesian product; replaces the compare: section's variants)",
+    )
+    p.add_argument("--seeds", type=int, metavar="N", help="seeds per variant (compare.seeds, 3)")
+    p.add_argument(
+        "--folds", type=int, metavar="K", help="k-fold trials instead of seeds (paired by fold)"
+    )
+    p.add_argument(
+        "--metrics",
+        metavar="A,B",
+        help="table columns, e.g. test_accuracy,val_loss (default: by task)",
+    )
+    p.add_argument("--baseline", metavar="NAME", help="variant the others are compared with")
+    p.add_argument(
+        "--workers", type=int, metavar="W", help="parallel trials (default: the number of cores)"
+    )
+    p.add_argument("--out", help="comparison folder (default output.dir/compare-<name>-<time>)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the newest comparison of this config (an existing --out always resumes)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="trainwise",
@@ -103,40 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(compare.json); report.html is written there",
     )
 
-    p = sub.add_parser(
-        "compare",
-        help="train variants of a config over seeds or folds; table of mean ± std, 95%% CI "
-        "and paired differences from the baseline",
-    )
-    p.add_argument("config", help="YAML config file (its compare: section names variants)")
-    _add_set(p)
-    p.add_argument(
-        "--vary",
-        action="append",
-        default=[],
-        metavar="KEY=V1,V2",
-        help="values of a config field to compare, e.g. --vary model.dropout=0,0.2 "
-        "(repeatable: the cartesian product; replaces the compare: section's variants)",
-    )
-    p.add_argument("--seeds", type=int, metavar="N", help="seeds per variant (compare.seeds, 3)")
-    p.add_argument(
-        "--folds", type=int, metavar="K", help="k-fold trials instead of seeds (paired by fold)"
-    )
-    p.add_argument(
-        "--metrics",
-        metavar="A,B",
-        help="table columns, e.g. test_accuracy,val_loss (default: by task)",
-    )
-    p.add_argument("--baseline", metavar="NAME", help="variant the others are compared with")
-    p.add_argument(
-        "--workers", type=int, metavar="W", help="parallel trials (default: the number of cores)"
-    )
-    p.add_argument("--out", help="comparison folder (default output.dir/compare-<name>-<time>)")
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the newest comparison of this config (an existing --out always resumes)",
-    )
+    _add_compare(sub)
     return parser
 
 

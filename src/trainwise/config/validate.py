@@ -94,6 +94,10 @@ def format_validation_error(
             )
             if text.startswith(f"{where}: "):  # the validator already named field and value
                 msg = text
+            elif kind != "missing" and text.startswith(f"{value!r} "):
+                # the validator's sentence already leads with the value (vocabulary.canonical:
+                # "'x' is not a known model"): name the field once, not the value twice
+                msg = f"{where}: {text}"
         if msg not in seen:  # a union reports one error per member; keep the first
             seen.add(msg)
             messages.append(msg)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
 from torch import nn
 
-from trainwise.errors import ArgumentTypeError, ConfigError, ModelError
+from trainwise.config.validate import make_section
+from trainwise.errors import ArgumentTypeError, ModelError
 from trainwise.models.cnn import CNN
 from trainwise.models.config import MODELS, ModelConfig
 from trainwise.models.inception import InceptionNet
@@ -24,15 +24,8 @@ def _as_config(cfg: ModelConfig | Mapping[str, Any] | None) -> ModelConfig:
     if isinstance(cfg, ModelConfig):
         return cfg
     if isinstance(cfg, Mapping):
-        try:
-            return ModelConfig.model_validate(dict(cfg))
-        except ValidationError as exc:
-            errors = []
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "(section)"
-                text = err["msg"].removeprefix("Value error, ")
-                errors.append(f"model.{where}: {err.get('input')!r} is not allowed: {text}")
-            raise ConfigError("\n".join(errors), errors) from None
+        # worded exactly as a config file's model section is (one formatter for both)
+        return make_section(ModelConfig, dict(cfg), "model")
     raise ArgumentTypeError(
         f"cfg: expected a ModelConfig or a mapping of model fields, got {type(cfg).__name__}"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trainwise import run_files
-from trainwise.report.run_data import read_json, read_jsonl
+from trainwise.report.run_data import doctor_was_off, read_json, read_jsonl, read_yaml
 
 COMPARE_FILE = run_files.COMPARE
 
@@ -23,7 +23,8 @@ class TrialData:
     """One trial (one seed or fold of one variant).
 
     ``label`` is "seed 0" or "fold 2"; ``metrics`` its metrics.jsonl rows (None when
-    missing); ``findings`` its findings.json (None when missing); ``report_href`` the
+    missing); ``findings`` its findings.json (None when missing); ``doctor_off`` whether it
+    ran with the doctor off (its summary.json or config.yaml says so); ``report_href`` the
     relative link to its report.html, if that exists.
     """
 
@@ -34,6 +35,7 @@ class TrialData:
     wall_seconds: float | None = None
     metrics: list[dict[str, Any]] | None = None
     findings: list[dict[str, Any]] | None = None
+    doctor_off: bool = False
     report_href: str | None = None
 
 
@@ -128,6 +130,11 @@ def _trial(root: Path, t: dict[str, Any]) -> TrialData:
     if trial.dir is not None:
         trial.metrics = read_jsonl(trial.dir / run_files.METRICS)
         trial.findings = read_json(trial.dir / run_files.FINDINGS, list)
+        trial.doctor_off = doctor_was_off(
+            read_json(trial.dir / run_files.SUMMARY, dict), read_yaml(trial.dir / run_files.CONFIG)
+        )
+        if trial.doctor_off:
+            trial.findings = None  # nothing was checked: no verdict, not a clean one
         if (trial.dir / run_files.REPORT).is_file():
             # relative, so the comparison directory can be moved or zipped as a whole
             trial.report_href = Path(rel, run_files.REPORT).as_posix()

@@ -27,7 +27,8 @@ from trainwise.report.stat_format import (
 @dataclass
 class ResultRow:
     """One variant's row of the results table: ``cells`` per metric ``{"mean", "ci",
-    "diff", "tone"}`` strings (tone: "better" or "worse" when Δ's CI is clear of zero)."""
+    "diff", "tone"}`` strings (tone: "better" or "worse" when Δ's CI is clear of zero);
+    ``findings``: :func:`findings_count` plus ``"off"``, the trials run with the doctor off."""
 
     name: str
     is_baseline: bool
@@ -102,7 +103,10 @@ def result_row(
         trials=f"{done} of {len(v.trials)}",
         cells=cells,
         wall=format_seconds(v.wall_seconds.get("mean")),
-        findings=findings_count([t.findings for t in v.trials]),
+        findings={
+            **findings_count([t.findings for t in v.trials]),
+            "off": sum(t.doctor_off for t in v.trials),
+        },
         links=[(t.label, t.report_href) for t in v.trials if t.report_href],
     )
 

@@ -81,7 +81,7 @@ def load_run(path: str | Path) -> RunData:
     """
     path = Path(path)
     run = RunData(path=path, name=path.resolve().name)
-    run.config = _read_yaml(path / run_files.CONFIG)
+    run.config = read_yaml(path / run_files.CONFIG)
     run.metrics = read_jsonl(path / run_files.METRICS)
     run.probes = read_jsonl(path / run_files.PROBES)
     run.summary = read_json(path / run_files.SUMMARY, dict)
@@ -91,6 +91,9 @@ def load_run(path: str | Path) -> RunData:
     findings = read_json(path / run_files.FINDINGS, list)
     if findings is None and run.summary is not None and "findings" in run.summary:
         findings = run.summary["findings"]
+    off = doctor_was_off(run.summary, run.config)
+    if off:  # its summary's [] (older runs) is no verdict: nothing was checked
+        findings = None
     run.findings = [f for f in findings if isinstance(f, dict)] if findings is not None else None
 
     output = (run.config or {}).get("output") or {}
@@ -116,8 +119,25 @@ def load_run(path: str | Path) -> RunData:
             "did not finish"
         )
     if run.findings is None:
-        run.notes["findings"] = "no findings.json: the doctor was off for this run"
+        run.notes["findings"] = (
+            "the doctor was off for this run (doctor: false): nothing was checked, so there "
+            "is no verdict"
+            if off
+            else "no findings.json: the doctor was off for this run, or it did not finish"
+        )
     return run
+
+
+def doctor_was_off(summary: dict[str, Any] | None, config: dict[str, Any] | None) -> bool:
+    """Whether a run was made with the doctor off, from its summary.json (``"doctor":
+    "off"``) or, for runs older than that field, its config.yaml (``doctor: false``).
+
+    >>> doctor_was_off({"doctor": "off", "findings": None}, None), doctor_was_off(None, {})
+    (True, False)
+    """
+    if summary is not None and summary.get("doctor") in ("off", "on"):
+        return summary["doctor"] == "off"
+    return (config or {}).get("doctor") is False
 
 
 def finite(v: Any) -> float:
@@ -168,7 +188,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]] | None:
     return rows
 
 
-def _read_yaml(path: Path) -> dict[str, Any] | None:
+def read_yaml(path: Path) -> dict[str, Any] | None:
+    """The mapping in the YAML file ``path`` if it is there and parses; else None."""
     if not path.is_file():
         return None
     try:

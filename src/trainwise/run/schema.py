@@ -12,13 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from trainwise.config.overrides import apply_overrides
 from trainwise.config.section import Section
-from trainwise.config.validate import validate_config
+from trainwise.config.validate import format_validation_error, is_type_error, validate_config
 from trainwise.config.yaml_loader import load_yaml_file
 from trainwise.data.config import DataConfig
+from trainwise.errors import ConfigError, ConfigTypeError
 from trainwise.losses.config import LossConfig
 from trainwise.models.config import ModelConfig
 from trainwise.optim.config import OptimizerConfig
@@ -99,6 +100,11 @@ class Config(SeedConfig):
     """A whole run (``seed`` comes from :class:`SeedConfig`, first as before). Example::
 
     cfg = Config.model_validate({"optimizer": {"lr": 1e-3}})
+
+    Every way in (``Config(...)``, ``Config.model_validate``, ``model_validate_json``,
+    :func:`load_config`) reports bad values as one :class:`~trainwise.errors.ConfigError`
+    (``optimizer.lr: -1 is not allowed: ...``, every problem at once), never pydantic's
+    ``ValidationError``.
     """
 
     data: DataConfig = DataConfig()
@@ -119,6 +125,55 @@ class Config(SeedConfig):
         default_factory=CompareConfig,
         description="variants for `trainwise compare` (a plain run ignores it)",
     )
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+
+    # pydantic calls a custom __init__ from inside validation, where this ConfigError (a
+    # ValueError) would be wrapped in a ValidationError again; marked as the base __init__
+    # (as pydantic's RootModel does), validation skips it and only Config(...) runs it
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Config:
+        # pydantic's own entry point, kept in the project's words: load_config, tw.fit's
+        # sections and a direct call all name the field, the value and what is allowed
+        if not isinstance(obj, (dict, Config)):
+            raise _config_error(None, obj)
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Config:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Config:
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+
+
+def _config_error(exc: ValidationError | None, obj: Any = None) -> ConfigError:
+    """The error :func:`~trainwise.config.validate.validate_config` raises, word for word."""
+    if exc is None:
+        return ConfigError(
+            f"config: a {type(obj).__name__} is not allowed; allowed: a mapping of sections, "
+            "e.g. {'optimizer': {'lr': 0.001}}, or a Config"
+        )
+    errors = format_validation_error(exc, Config)
+    head = f"{len(errors)} problem{'s' if len(errors) != 1 else ''} in the config:"
+    error = ConfigTypeError if is_type_error(exc) else ConfigError
+    return error("\n".join([head] + [f"  - {e}" for e in errors]), errors)
 
 
 def load_config(

@@ -22,7 +22,7 @@ from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.data.augment import build_augmenter
 from trainwise.data.balanced_sampler import BalancedSampler
 from trainwise.data.load import load_data
-from trainwise.errors import CheckpointError
+from trainwise.errors import CheckpointError, TrainwiseError
 from trainwise.models.build import build_model
 from trainwise.models.summary import model_summary
 from trainwise.run.schema import Config
@@ -75,6 +75,8 @@ def fit_kwargs(cfg: Config, bundle) -> dict[str, Any]:
         grad_clip_value=cfg.training.grad_clip_value,
         precision=cfg.training.precision,
         accumulate_steps=cfg.training.accumulate_steps,
+        tf32=cfg.training.tf32,
+        compile=cfg.training.compile,
         doctor=cfg.doctor,
         seed=cfg.seed,
         device=cfg.training.device,
@@ -93,7 +95,15 @@ def chosen_dir(cfg: Config, out_dir, stem: str, resume: bool, what: str = "run")
     if cfg.output.name is not None:
         return Path(cfg.output.dir) / cfg.output.name
     if resume:
-        found = sorted(Path(cfg.output.dir).glob(f"{stem}-*"), key=lambda p: p.stat().st_mtime)
+        found = sorted(
+            # a refused run (error.txt) has nothing to resume: the newest real one is meant
+            (
+                p
+                for p in Path(cfg.output.dir).glob(f"{stem}-*")
+                if not (p / run_files.ERROR).is_file()
+            ),
+            key=lambda p: p.stat().st_mtime,
+        )
         if not found:
             raise CheckpointError(
                 f"--resume: no {what} of {stem!r} in {cfg.output.dir!r}; give its directory "
@@ -134,14 +144,26 @@ def run_config(
     """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
     summary.json into the run directory; return the summary.
 
-    ``bundle`` (a DataBundle) replaces the data ``cfg.data`` would load, e.g. one fold of a
-    cross-validation; ``resume_hint`` replaces the "how to resume" command printed on a stop.
+    ``cfg`` is a :class:`Config` or a mapping of sections (validated: a bad value is a
+    ``ConfigError``). ``bundle`` (a DataBundle) replaces the data ``cfg.data`` would load, e.g.
+    one fold of a cross-validation; ``resume_hint`` replaces the "how to resume" command
+    printed on a stop.
+
+    A run refused before its first step (data with NaN, labels out of range, a missing file,
+    a model that does not fit the data) raises, and its directory keeps only config.yaml and
+    error.txt, the error's message: a folder that says why, never one that looks like a run.
+
+    summary.json says whether the doctor ran: ``"doctor": "on"`` with ``"findings"`` (a list,
+    empty for a clean run), or ``"doctor": "off"`` with ``"findings": null`` (nothing was
+    checked, which is not a clean bill).
 
     Example::
 
         from trainwise.run import load_config
         summary = run_config(load_config("examples/circles.yaml"), "runs/circles")
     """
+    if not isinstance(cfg, Config):
+        cfg = Config.model_validate(cfg)
     t_start = time.perf_counter()
     run_dir = resolve_run_dir(cfg, out_dir, stem, resume)
     config_dict = cfg.model_dump(mode="json")
@@ -149,26 +171,17 @@ def run_config(
         found = CheckpointManager(run_dir / run_files.CHECKPOINTS, echo=echo).latest_good()
         if found is not None:
             check_drift(found[2].get("meta", {}).get("config", {}), config_dict, echo=echo)
+    (run_dir / run_files.ERROR).unlink(missing_ok=True)  # an earlier refusal's, now stale
     write_config(run_dir / run_files.CONFIG, cfg)
-    seed_everything(cfg.seed)
-    if bundle is None:
-        bundle = load_data(cfg.data, seed=cfg.seed)
-    echo(bundle.summary())
-    model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
-    summary_table = model_summary(model, bundle.input_shape)
-    echo(summary_table.render())
-
-    kwargs = fit_kwargs(cfg, bundle)
-    result = fit(
-        model,
-        **kwargs,
-        out_dir=run_dir,
-        resume=resume,
-        run_meta={"config": config_dict},
-        resume_hint=resume_hint
-        or f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}",
-        echo=echo,
+    hint = resume_hint or (
+        f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}"
     )
+    try:
+        result, params = _train(cfg, run_dir, bundle, resume, hint, echo)
+    except TrainwiseError as exc:
+        if not resume and not _started(run_dir):
+            write_refusal(run_dir, exc)
+        raise
     if result.interrupted:
         return {"run_dir": str(run_dir), "interrupted": True, "stop_reason": result.stop_reason}
     best = result.best_epoch or {}
@@ -183,9 +196,11 @@ def run_config(
         "test": result.test_metrics,
         "train_seconds": result.wall_time,
         "total_seconds": time.perf_counter() - t_start,
-        "params": summary_table.total_params,
+        "params": params,
         "stop_reason": result.stop_reason,
-        "findings": [f.to_dict() for f in result.findings],
+        "doctor": "on" if cfg.doctor else "off",
+        # None, not []: a run the doctor did not watch has no verdict, not a clean one
+        "findings": [f.to_dict() for f in result.findings] if cfg.doctor else None,
         "python": sys.version.split()[0],
     }
     write_json(run_dir / run_files.SUMMARY, summary)
@@ -195,3 +210,56 @@ def run_config(
 
     summary["report"] = write_report_or_warn(run_dir, echo)
     return summary
+
+
+def _train(cfg: Config, run_dir: Path, bundle, resume: bool, hint: str, echo):
+    """Seed, load the data (unless given), build the model, ``tw.fit``; returns the fit's
+    result and the model's parameter count."""
+    seed_everything(cfg.seed)
+    if bundle is None:
+        bundle = load_data(cfg.data, seed=cfg.seed)
+    echo(bundle.summary())
+    model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
+    summary_table = model_summary(model, bundle.input_shape)
+    echo(summary_table.render())
+    result = fit(
+        model,
+        **fit_kwargs(cfg, bundle),
+        out_dir=run_dir,
+        resume=resume,
+        run_meta={"config": cfg.model_dump(mode="json")},
+        resume_hint=hint,
+        echo=echo,
+    )
+    return result, summary_table.total_params
+
+
+def _started(run_dir: Path) -> bool:
+    """Whether training wrote anything a run is made of (an epoch, a checkpoint, weights)."""
+    metrics = run_dir / run_files.METRICS
+    ckpts = run_dir / run_files.CHECKPOINTS
+    return (
+        (metrics.is_file() and metrics.stat().st_size > 0)
+        or (ckpts.is_dir() and any(ckpts.iterdir()))
+        or (run_dir / run_files.WEIGHTS).is_file()
+    )
+
+
+def write_refusal(run_dir: Path, exc: BaseException) -> Path:
+    """Write why a run was refused before its first step into ``run_dir/error.txt`` (next to
+    its config.yaml) and return that path: the folder then says what went wrong instead of
+    looking like a run that left no results.
+
+    Example::
+
+        from trainwise.errors import DataError
+        write_refusal(Path("runs/circles-refused"), DataError("x: NaN"))
+    """
+    path = run_dir / run_files.ERROR
+    path.write_text(
+        f"This run was refused before its first step; nothing was trained.\n"
+        f"error: {exc}\n"
+        f"config: {run_files.CONFIG} (fix it, or the data, and run again)\n",
+        encoding="utf-8",
+    )
+    return path

@@ -16,6 +16,8 @@ Decided once per run from ``(precision, device)``; the training loop then only a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -93,3 +95,38 @@ def resolve_precision(precision: str, device: str | torch.device = "cpu") -> Pre
                 "scaling) or 'auto'"
             )
     return Precision(precision, device_type, _DTYPES[precision])
+
+
+@contextmanager
+def tf32_mode(enabled: bool | None) -> Iterator[None]:
+    """Within the block, let float32 matmuls and convolutions on CUDA use TF32 tensor cores
+    (``True``: about 3 decimal digits of mantissa, several times faster on Ampere and newer)
+    or forbid it (``False``); ``None`` (``training.tf32``'s default) leaves torch's setting
+    alone. The previous setting is restored on exit, so one run's choice never leaks into the
+    next. It changes nothing on CPU.
+
+    torch >= 2.9 has per-backend ``fp32_precision`` flags ("tf32" / "ieee"); older torch the
+    ``allow_tf32`` ones. Only one family is touched, as torch refuses a mix of both.
+
+    Example::
+
+        with tf32_mode(True):   # what Trainer(tf32=True) does around its fit
+            model(x.cuda())
+    """
+    if enabled is None:
+        yield
+        return
+    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn
+    if hasattr(matmul, "fp32_precision") and hasattr(conv, "conv"):
+        targets, field = (matmul, conv.conv), "fp32_precision"
+        value = "tf32" if enabled else "ieee"
+    else:  # torch < 2.9
+        targets, field, value = (matmul, conv), "allow_tf32", bool(enabled)
+    saved = [getattr(t, field) for t in targets]
+    try:
+        for t in targets:
+            setattr(t, field, value)
+        yield
+    finally:
+        for t, old in zip(targets, saved):
+            setattr(t, field, old)

@@ -28,7 +28,8 @@ class TrainingConfig(Section):
     """How long and how: epochs, batch size, clipping, precision, device, progress display.
 
     Defaults: epochs 30, batch_size 128 (``tw.fit``'s own default is 64), no clipping,
-    precision fp32, accumulate_steps 1, device cpu, progress auto.
+    precision fp32, accumulate_steps 1, device cpu, tf32 null (torch's own setting), compile
+    false, progress auto.
 
     Example::
 
@@ -54,6 +55,16 @@ class TrainingConfig(Section):
         1, ge=1, description="batches per optimizer step (effective batch = batch_size * this)"
     )
     device: str = Field("cpu", description=f"one of {DEVICES}")
+    tf32: bool | None = Field(
+        None,
+        description="TF32 tensor cores for float32 matmuls/convolutions on CUDA: true, false, "
+        "or null to leave torch's setting (restored after the run)",
+    )
+    compile: bool = Field(
+        False,
+        description="torch.compile the model for the training and evaluation passes (the "
+        "doctor's probe steps run it uncompiled, so its hooks see every layer)",
+    )
     progress: Literal["auto", "bar", "lines", "off"] = "auto"
 
     @field_validator("progress", mode="before")

@@ -57,6 +57,8 @@ def fit(
     grad_clip_value: float | None = None,
     precision: str = "fp32",
     accumulate_steps: int = 1,
+    tf32: bool | None = None,
+    compile: bool = False,
     doctor: bool | dict = True,
     seed: int | None = 0,
     device: str = "cpu",
@@ -103,14 +105,20 @@ def fit(
         accumulate_steps: batches whose gradients are summed before each optimizer step
             (default 1); the effective batch is ``batch_size * accumulate_steps``, which is also
             what linear LR scaling and the schedule's steps per epoch use.
+        tf32: allow (True) or forbid (False) TF32 tensor cores for float32 matmuls and
+            convolutions on CUDA during the fit; None (default) leaves torch's setting.
+        compile: ``torch.compile`` the model for training and evaluation (default False).
+            The doctor's probe steps run the plain module (their forward hooks would not fire
+            inside a compiled graph); a verbose run says how many steps that was.
         doctor: the training doctor (default True): preflight checks of the data, probes
             during training and curve rules per epoch; findings are printed as they appear
             (when ``verbose``), listed in ``result.findings`` and, with ``out_dir``, written
             to ``findings.json``. A dict passes options (``{"probe_every": 50}``); False
             turns it off. It never changes the run's results (hooks only read).
         seed: seeds Python, NumPy and torch before training (None leaves them alone).
-        device: "cpu" (default), "cuda", "cuda:N", "mps", or "auto"; one this machine lacks
-            is refused up front.
+        device: "cpu" (default), "cuda", "cuda:N", "mps", or "auto" (CUDA when torch sees a
+            GPU, else CPU); one this machine lacks is refused up front. On CUDA, batches of
+            in-memory data are gathered into pinned memory and copied asynchronously.
         verbose: "auto" (bar on a terminal, lines otherwise), "bar", "lines", False; Keras'
             0, 1, 2 mean False, True, "lines" (YAML's ``training.progress``).
         out_dir: if given, writes metrics.jsonl, model.safetensors and checkpoints there.
@@ -136,7 +144,8 @@ def fit(
         validation_split=validation_split, loss=loss, optimizer=optimizer, lr=lr,
         regularization=regularization, schedule=schedule, epochs=epochs, batch_size=batch_size,
         grad_clip_norm=grad_clip_norm, grad_clip_value=grad_clip_value, precision=precision,
-        accumulate_steps=accumulate_steps, device=device, verbose=verbose,
+        accumulate_steps=accumulate_steps, device=device, tf32=tf32, compile=compile,
+        verbose=verbose,
         checkpoint_every_epochs=checkpoint_every_epochs,
         checkpoint_every_steps=checkpoint_every_steps, keep_checkpoints=keep_checkpoints,
     )  # fmt: skip
@@ -159,7 +168,7 @@ def fit(
         penalty=parts.penalty, augment=augment, callbacks=cbs, device=opts.device,
         grad_clip_norm=train.grad_clip_norm, grad_clip_value=train.grad_clip_value,
         precision=train.precision, accumulate_steps=train.accumulate_steps, run_dir=run_dir,
-        from_logits=parts.from_logits, metrics=metrics,
+        from_logits=parts.from_logits, metrics=metrics, tf32=train.tf32, compile=train.compile,
     )  # fmt: skip
     if resume:
         resume_trainer(trainer, checkpointer, echo)
@@ -176,6 +185,12 @@ def fit(
         write_fit_files(run_dir, trainer, doc)
     if trainer.stop_reason and opts.verbose:
         print(trainer.stop_reason)
+    if trainer.eager_steps and opts.verbose:
+        echo(
+            f"training.compile: {trainer.eager_steps} of {len(trainer.lr_steps)} steps ran "
+            "uncompiled, so that forward hooks added after compiling (the doctor's probes) saw "
+            "every layer"
+        )
     for cb in trainer.callbacks if opts.verbose else ():  # "early stopping: restoring epoch 4 .."
         if getattr(cb, "end_message", None):
             print(cb.end_message)

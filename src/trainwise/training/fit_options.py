@@ -118,9 +118,9 @@ def check_fit_options(model, *, val_data, out_dir, resume, **values) -> FitOptio
     regularization = checked(v["regularization"], RegularizationConfig, "regularization")
     schedule = checked(v["schedule"], ScheduleConfig, "schedule")
     keys = ("epochs", "batch_size", "grad_clip_norm", "grad_clip_value", "precision")
-    keys += ("accumulate_steps", "device")
-    training = checked(
-        {**{k: v[k] for k in keys}, "progress": v["verbose"]}, TrainingConfig, "training"
+    keys += ("accumulate_steps", "device", "tf32", "compile")
+    training = checked(  # tf32 and compile may be left out: their defaults then apply
+        {**{k: v[k] for k in keys if k in v}, "progress": v["verbose"]}, TrainingConfig, "training"
     )
     checkpoint = checked(
         {

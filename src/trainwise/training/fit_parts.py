@@ -80,9 +80,12 @@ def build_fit_parts(
         "probabilities"
     )
     seed = opts.seed or 0
-    train = as_batches(train_data, "train_data", batch_size, opts.shuffle, seed, sampler)
+    pin = torch.device(opts.device).type == "cuda"  # non_blocking copies need pinned batches
+    train = as_batches(train_data, "train_data", batch_size, opts.shuffle, seed, sampler, pin)
     val, test = (
-        as_batches(d, name, max(batch_size, 256), False, 0) if d is not None else None
+        as_batches(d, name, max(batch_size, 256), False, 0, pin_memory=pin)
+        if d is not None
+        else None
         for d, name in ((val_data, "val_data"), (test_data, "test_data"))
     )
     n_out = check_targets_fit_output(model, train, task, opts.device, name="train_data")

@@ -85,18 +85,29 @@ def split_last(data, fraction: float, name: str = "validation_split"):
     raise ArgumentTypeError(f"train_data: expected {ACCEPTED}; got {type(data).__name__}")
 
 
-def as_batches(data, name: str, batch_size: int, shuffle: bool, seed: int, sampler=None):
-    """Make a batch source (see :mod:`trainwise.training.batches`) from user data."""
+def as_batches(
+    data, name: str, batch_size: int, shuffle: bool, seed: int, sampler=None, pin_memory=False
+):
+    """Make a batch source (see :mod:`trainwise.training.batches`) from user data;
+    ``pin_memory`` (default False) for a CUDA run."""
     if is_xy(data):
         x, y = as_xy(data, name)
         return TensorBatches(
-            x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, sampler=sampler
+            x,
+            y,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            sampler=sampler,
+            pin_memory=pin_memory,
         )
     if isinstance(data, (Dataset, DataLoader)):
         n = len(data.dataset if isinstance(data, DataLoader) else data)  # type: ignore[arg-type]
         if n == 0:
             raise DataError(f"{name}: the dataset is empty (0 samples)")
-        return LoaderBatches(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return LoaderBatches(
+            data, batch_size=batch_size, shuffle=shuffle, seed=seed, pin_memory=pin_memory
+        )
     raise ArgumentTypeError(f"{name}: expected {ACCEPTED}; got {type(data).__name__}")
 
 

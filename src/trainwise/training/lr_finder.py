@@ -20,20 +20,22 @@ import torch
 from torch import nn
 
 from trainwise import run_files
-from trainwise.config.validate import make_section
 from trainwise.errors import ArgumentTypeError, ConfigError
 from trainwise.losses.build import build_loss, loss_task
 from trainwise.losses.config import LossConfig
 from trainwise.losses.target_adapter import TargetAdapter
 from trainwise.optim.build import build_optimizer
 from trainwise.optim.config import OptimizerConfig
+from trainwise.training.fit_options import as_section, is_loss_module
 from trainwise.training.inputs import as_batches
 from trainwise.training.lr_suggestions import (
     agreement,
     describe,
     pick,
+    retry_text,
     smooth_losses,
     suggest,
+    why_no_suggestion,
 )
 from trainwise.training.seeding import rng_state, seed_everything, set_rng_state
 
@@ -49,7 +51,12 @@ class LRFindResult:
             rule found no descent).
         agreement: spread of the suggestions in decades, ``log10(max / min)``.
         suggested: the median of the suggestions, the LR to use.
-        message: one plain sentence with the suggestions and how far they agree.
+        message: one plain sentence with the suggestions and how far they agree; without a
+            suggestion, why not and the sweep to try instead.
+        retry: without a suggestion, the ``lr_find`` arguments of the sweep to try instead
+            (e.g. ``{"start_lr": 1e-05, "num_steps": 300}``; ``trainwise lr-find`` prints them
+            as ``--start 1e-05 --steps 300``); empty when another sweep would not help or when
+            there is a suggestion.
         stop_reason: why the sweep ended before ``num_steps`` (``None`` if it ran them all).
         plot_path: where the plot was written, if it was.
         settings: the sweep's arguments (start_lr, end_lr, num_steps, batch_size, ...).
@@ -65,6 +72,7 @@ class LRFindResult:
     stop_reason: str | None = None
     plot_path: Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    retry: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (what ``trainwise lr-find`` writes to lr_find.json); non-finite
@@ -79,6 +87,7 @@ class LRFindResult:
             "agreement_decades": self.agreement,
             "message": self.message,
             "stop_reason": self.stop_reason,
+            "retry": self.retry,
             "plot": str(self.plot_path) if self.plot_path is not None else None,
             "settings": self.settings,
             "lrs": self.lrs,
@@ -163,19 +172,11 @@ def _validate(start_lr, end_lr, num_steps, batch_size, smooth, diverge_factor) -
 
 
 def _loss(loss) -> nn.Module:
-    """A loss module from a name, dict, LossConfig or module (the forms ``tw.fit`` takes)."""
-    if isinstance(loss, nn.Module) or (
-        callable(loss) and not isinstance(loss, (str, dict, LossConfig))
-    ):
+    """A loss module from a name, dict, LossConfig or module (the forms ``tw.fit`` takes,
+    checked by the same code, so both word a bad value alike)."""
+    if is_loss_module(loss):
         return loss
-    if isinstance(loss, str):
-        loss = {"name": loss}
-    if isinstance(loss, dict):
-        loss = make_section(LossConfig, loss, "loss")
-    if not isinstance(loss, LossConfig):
-        raise ArgumentTypeError(
-            f"loss: expected a name, a dict, LossConfig or a module; got {type(loss).__name__}"
-        )
+    loss = as_section(loss, LossConfig, "loss")
     fn = build_loss(loss)
     # Same adaptation as tw.fit: (N, 1) outputs against (N,) targets for regression/binary.
     return fn if loss_task(loss.name) == "classification" else TargetAdapter(fn)
@@ -184,15 +185,7 @@ def _loss(loss) -> nn.Module:
 def _optimizer(optimizer, model: nn.Module, batch_size: int) -> torch.optim.Optimizer:
     if isinstance(optimizer, torch.optim.Optimizer):
         return optimizer
-    if isinstance(optimizer, str):
-        optimizer = {"name": optimizer}
-    if isinstance(optimizer, dict):
-        optimizer = make_section(OptimizerConfig, optimizer, "optimizer")
-    if not isinstance(optimizer, OptimizerConfig):
-        raise ArgumentTypeError(
-            "optimizer: expected a name, a dict, OptimizerConfig or a torch optimizer; got "
-            f"{type(optimizer).__name__}"
-        )
+    optimizer = as_section(optimizer, OptimizerConfig, "optimizer")
     return build_optimizer(optimizer, model, batch_size=batch_size)
 
 
@@ -286,9 +279,25 @@ def lr_find(
     cut = len(lrs) - 1 if stop_reason is not None and len(lrs) > 1 else len(lrs)
     suggestions = suggest(lrs[:cut], losses[:cut], smoothed[:cut], smooth, skip=int(0.5 / smooth))
     spread = agreement(suggestions)
-    message = describe(suggestions, spread)
+    settings = {
+        "start_lr": start_lr,
+        "end_lr": end_lr,
+        "num_steps": num_steps,
+        "batch_size": batch_size,
+        "smooth": smooth,
+        "diverge_factor": diverge_factor,
+        "seed": seed,
+    }
+    message, retry = describe(suggestions, spread), {}
     if stop_reason:
         message += f" The sweep {stop_reason}."
+    if pick(suggestions) is None:
+        why, retry = why_no_suggestion(
+            lrs[:cut], losses[:cut], smoothed[:cut], settings, stop_reason is not None, smooth
+        )
+        # the stop's numbers are in stop_reason and lr_find.json; the message says what to do
+        message = f"no suggestion: {why}."
+        message += f" Retry with {retry_text(retry)}." if retry else ""
     result = LRFindResult(
         lrs=lrs,
         losses=losses,
@@ -298,15 +307,8 @@ def lr_find(
         suggested=pick(suggestions),
         message=message,
         stop_reason=stop_reason,
-        settings={
-            "start_lr": start_lr,
-            "end_lr": end_lr,
-            "num_steps": num_steps,
-            "batch_size": batch_size,
-            "smooth": smooth,
-            "diverge_factor": diverge_factor,
-            "seed": seed,
-        },
+        settings=settings,
+        retry=retry,
     )
     if plot is not None:
         result.plot(plot)

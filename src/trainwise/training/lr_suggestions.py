@@ -265,3 +265,99 @@ def describe(suggestions: dict[str, float | None], spread: float | None) -> str:
         f"; the rules disagree by {spread:.2f} decades: the curve is noisy or has several "
         "drops; look at the plot, or rerun with more steps or a larger batch."
     )
+
+
+#: How many decades below the LR where the loss began to rise a retry starts.
+RETRY_DECADES_BELOW_RISE = 3
+
+#: How many times the steps of the sweep a retry takes, so each LR gets more steps.
+RETRY_STEPS_FACTOR = 3
+
+
+def why_no_suggestion(
+    lrs: Sequence[float],
+    losses: Sequence[float],
+    smoothed: Sequence[float],
+    settings: dict,
+    stopped: bool,
+    smooth: float = 0.05,
+) -> tuple[str, dict[str, float | int]]:
+    """Why a sweep gave no suggestion, in one or two sentences, and the sweep to run instead:
+    ``(reason, retry)`` with ``retry`` a dict of :func:`~trainwise.training.lr_finder.lr_find`
+    arguments (``start_lr``, ``end_lr``, ``num_steps``; empty when no other sweep would help).
+
+    ``settings`` holds the sweep's ``start_lr``, ``end_lr`` and ``num_steps``; ``stopped`` is
+    True when the loss blew up before the last step; ``smooth`` is the sweep's (default 0.05).
+    The cases:
+
+    - the first loss is not finite: the data or model, not the LR (no retry);
+    - the loss stayed at its starting level, then rose (the usual case of a model that learns
+      slowly, e.g. the MLP of ``examples/circles.yaml``): each LR got too few steps for it to
+      start learning before the LR was too high. Retry from ``RETRY_DECADES_BELOW_RISE``
+      decades below where the loss began to rise, rounded down to a power of ten, with
+      ``RETRY_STEPS_FACTOR`` times the steps, so each decade gets far more of them;
+    - the loss neither fell nor rose up to ``end_lr``: a higher ``end_lr`` when it was below 1,
+      else more steps (and a hint that the model may not learn at all).
+
+    Example::
+
+        >>> lrs = np.logspace(-7, 0, 80).tolist()
+        >>> flat_then_up = [0.69] * 70 + [0.69 * 1.5**i for i in range(1, 11)]
+        >>> why_no_suggestion(lrs, flat_then_up, smooth_losses(flat_then_up),
+        ...                   {"start_lr": 1e-7, "end_lr": 10.0, "num_steps": 100}, True)[1]
+        {'start_lr': 0.0001, 'num_steps': 300}
+    """
+    start, end, steps = settings["start_lr"], settings["end_lr"], settings["num_steps"]
+    more = {"num_steps": int(RETRY_STEPS_FACTOR * steps)}
+    raw = np.asarray(losses, dtype=np.float64)
+    if raw.size == 0 or not math.isfinite(raw[0]):
+        first = raw[0] if raw.size else float("nan")
+        return (
+            f"the loss was {first} at the first step (LR {start:.3g}), before the LR could "
+            "matter: the data or the model gives non-finite values (trainwise doctor CONFIG "
+            "names the cause)",
+            {},
+        )
+    s = np.asarray(smoothed, dtype=np.float64)
+    head = raw[: max(5, int(0.1 * raw.size))]
+    head = head[np.isfinite(head)]
+    level = float(np.median(head))
+    # "near the starting level": the band descent_stretch uses (3x the smoothed batch noise),
+    # at least 1% of the level, so a noise-free plateau still has a width
+    band = max(3 * float(np.std(head)) * _noise_shrink(s.size, smooth), 0.01 * abs(level))
+    calm = np.nonzero(np.isfinite(s) & (s <= level + band))[0]
+    if stopped:
+        rise = float(lrs[int(calm[-1])]) if calm.size else float(start)
+        new_start = 10.0 ** (math.floor(math.log10(rise)) - RETRY_DECADES_BELOW_RISE)
+        per_decade = steps / max(math.log10(end / start), 1e-9)
+        return (
+            f"the loss stayed near its starting level ({level:.4g}) up to LR {rise:.3g}, then "
+            f"rose until the sweep stopped: with {steps} steps over "
+            f"{math.log10(end / start):.1f} decades each decade of LR got about "
+            f"{per_decade:.0f} steps, too few for this model to start learning before the LR "
+            f"was too high",
+            {"start_lr": new_start, **more},
+        )
+    if end < 1:
+        return (
+            f"the loss neither fell nor rose over the whole sweep (up to LR {end:.3g}): the "
+            "LR never got high enough to matter",
+            {"end_lr": 10.0, **more},
+        )
+    return (
+        f"the loss neither fell nor rose over the whole sweep, up to LR {end:.3g}: the model "
+        "does not learn at any LR in these steps; check that its parameters train (trainwise "
+        "doctor CONFIG)",
+        more,
+    )
+
+
+def retry_text(retry: dict[str, float | int]) -> str:
+    """The retry as ``lr_find`` arguments, e.g. ``start_lr=1e-05, num_steps=300``.
+
+    >>> retry_text({"start_lr": 1e-05, "num_steps": 300})
+    'start_lr=1e-05, num_steps=300'
+    """
+    return ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in retry.items()
+    )

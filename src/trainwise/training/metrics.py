@@ -1,10 +1,14 @@
 """Running metrics: accuracy for classification, MSE and MAE for regression.
 
-Accumulated as tensors on the step and read once per epoch, so the hot path has no ``.item()``
-(each would cost a host sync on a GPU and a Python float round trip on CPU).
+Accumulated as tensors on the step and read once per epoch (all values in one transfer: see
+:func:`read_scalars`), so the hot path has no ``.item()`` (each would cost a host sync on a
+GPU and a Python float round trip on CPU). :meth:`RunningMetrics.running_loss` is the one
+mid-epoch read, made by the progress bar at its time-based refresh.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 
@@ -67,7 +71,38 @@ class RunningMetrics:
             if "mae" in s:
                 s["mae"] = s["mae"] + diff.abs().mean(dim=1).sum()
 
+    def running_loss(self) -> float | None:
+        """The mean loss so far this epoch (one host read; None before the first batch)."""
+        return float(self.sums["loss"]) / self.count if self.count else None
+
     def compute(self) -> dict[str, float]:
-        if self.count == 0:
-            return {}
-        return {k: float(v) / self.count for k, v in self.sums.items()}
+        """The epoch's means (one host read for all of them; ``{}`` before any update)."""
+        return self.compute_with({})[0]
+
+    def compute_with(self, extra: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+        """:meth:`compute`, plus ``extra`` values (tensors or numbers) read in the same host
+        transfer: the trainer's grad-norm sums and skipped-step count ride along, so an epoch
+        costs one device sync rather than one per value."""
+        read = read_scalars({**{f"sum.{k}": v for k, v in self.sums.items()}, **extra})
+        logs = {k: read[f"sum.{k}"] / self.count for k in self.sums} if self.count else {}
+        return logs, {k: read[k] for k in extra}
+
+
+def read_scalars(values: dict[str, Any]) -> dict[str, Any]:
+    """Read every one-element tensor of ``values`` to a Python float with a single host
+    transfer; other values (numbers) pass through.
+
+    float64 holds every float32 and every integer count below 2**53 exactly, so each value is
+    bit for bit what ``float(tensor)`` gives.
+
+    Example::
+
+        >>> read_scalars({"a": torch.tensor(0.5), "b": torch.tensor(3), "c": 2})
+        {'a': 0.5, 'b': 3.0, 'c': 2}
+    """
+    keys = [k for k, v in values.items() if isinstance(v, torch.Tensor)]
+    out = dict(values)
+    if keys:
+        stacked = torch.stack([values[k].detach().reshape(()).double() for k in keys])
+        out.update(zip(keys, stacked.tolist()))
+    return out

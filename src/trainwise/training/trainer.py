@@ -32,7 +32,8 @@ from trainwise.callbacks.callback import CallbackList
 from trainwise.errors import ConfigError
 from trainwise.models.modes import evaluating
 from trainwise.models.predict import predict_outputs
-from trainwise.training.amp import resolve_precision
+from trainwise.training.amp import resolve_precision, tf32_mode
+from trainwise.training.compiled import CompiledModel
 from trainwise.training.metrics import RunningMetrics
 from trainwise.training.seeding import rng_state, set_rng_state
 
@@ -57,7 +58,14 @@ class Trainer:
         from_logits: for "binary" accuracy, whether outputs are logits (default True).
         precision: "fp32" (default), "bf16", "fp16" or "auto" (see
             :mod:`trainwise.training.amp`); fp16 adds a GradScaler whose state is part of
-            :meth:`state_dict`.
+            :meth:`state_dict`, and logs per epoch ``grad_scale`` and ``skipped_steps`` (the
+            steps whose gradients overflowed, which the scaler did not apply).
+        tf32: let float32 matmuls/convolutions on CUDA use TF32 during :meth:`fit` (True),
+            forbid it (False) or leave torch's setting (default None); restored afterwards.
+        compile: run the training and evaluation forward passes through ``torch.compile``
+            (default False); steps where a forward hook was added after compiling (the
+            doctor's probes) run the plain module instead, counted in ``eager_steps`` (see
+            :mod:`trainwise.training.compiled`).
         accumulate_steps: micro-batches per optimizer step (default 1; see the module doc);
             an int >= 1, checked by ``training.accumulate_steps`` where ``tw.fit`` is called.
         run_dir: the run directory, for callbacks that write files beside the run's
@@ -89,6 +97,8 @@ class Trainer:
         precision: str = "fp32",
         accumulate_steps: int = 1,
         run_dir=None,
+        tf32: bool | None = None,
+        compile: bool = False,
     ):
         self.device = torch.device(device)
         self.model = model.to(self.device)
@@ -117,17 +127,29 @@ class Trainer:
         self.last_grad_norm: torch.Tensor | None = None  # pre-clip global norm, last step
         self.precision = resolve_precision(precision, self.device)
         self.scaler = self.precision.make_scaler()  # fp16 only
+        self.tf32 = tf32
+        self.compiled = CompiledModel(self.model) if compile else None
         self.accumulate_steps = accumulate_steps
         self.run_dir = run_dir
         self._epoch_lr: float | None = None
         # pre-clip gradient norms of this epoch, kept as tensors (no host sync per step)
         self._norm_sum: torch.Tensor | None = None
         self._norm_max: torch.Tensor | None = None
-        self._norm_count = 0
+        self._norm_count: int | torch.Tensor = 0
+        self._skipped: int | torch.Tensor = 0  # fp16 steps the scaler skipped this epoch
+
+    @property
+    def eager_steps(self) -> int:
+        """With ``compile``: steps that ran the plain module because of new hooks (else 0)."""
+        return self.compiled.eager_steps if self.compiled is not None else 0
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, train, val=None, epochs: int = 1) -> list[dict[str, Any]]:
         """Train until ``epochs`` (total, not additional) or a callback stops training."""
+        with tf32_mode(self.tf32):
+            return self._fit(train, val, epochs)
+
+    def _fit(self, train, val, epochs: int) -> list[dict[str, Any]]:
         self.train_batches, self.val_batches = train, val
         self.epochs = epochs
         fire = self.callbacks.fire
@@ -160,6 +182,7 @@ class Trainer:
 
     def _train_epoch(self, train, epoch: int) -> dict[str, float]:
         model, opt, loss_fn = self.model, self.optimizer, self.loss_fn
+        compiled, net = self.compiled, model  # net: the module this step's forward runs
         fire, listeners = self.callbacks.fire, self.callbacks.listeners
         has_batch_start = bool(listeners["on_batch_start"])
         has_after_backward = bool(listeners["on_after_backward"])
@@ -177,7 +200,7 @@ class Trainer:
             metrics.reset()
             self._epoch_lr = opt.param_groups[0]["lr"]
             self._norm_sum = self._norm_max = None
-            self._norm_count = 0
+            self._norm_count = self._skipped = 0
         self.batches_done = i = self.start_batch
         model.train()
         lr_steps = self.lr_steps
@@ -190,12 +213,14 @@ class Trainer:
                 fire("on_batch_start", self, step, (xb, yb))
             if augment is not None:
                 xb = augment(xb)
+            if compiled is not None:
+                net = compiled.pick()
             if use_amp:
                 with amp.autocast():
-                    out = model(xb)
+                    out = net(xb)
                     loss = loss_fn(out, yb)
             else:
-                out = model(xb)
+                out = net(xb)
                 loss = loss_fn(out, yb)
             total = loss + penalty() if penalty is not None else loss
             if k == 1:
@@ -237,6 +262,7 @@ class Trainer:
             lr_steps.append(opt.param_groups[0]["lr"])
             if scaler is not None:
                 scaler.step(opt)  # skipped when the gradients overflowed
+                self._count_skipped(scaler)
                 scaler.update()
             else:
                 opt.step()
@@ -254,20 +280,38 @@ class Trainer:
                 fire("on_batch_end", self, step, step_loss, out, yb)
             if self.interrupted:
                 break
-        logs = metrics.compute()
-        if clip_norm is not None and self._norm_count:
-            logs["grad_norm"] = float(self._norm_sum) / self._norm_count
-            logs["grad_norm_max"] = float(self._norm_max)
-        if scaler is not None:
-            logs["grad_scale"] = scaler.get_scale()
+        return self._epoch_logs(clip_norm is not None)
+
+    def _epoch_logs(self, with_norm: bool) -> dict[str, Any]:
+        """The epoch's running sums, read to the host together: one device sync per epoch."""
+        extra: dict[str, Any] = {}
+        if with_norm and self._norm_sum is not None:
+            extra |= {"norm_sum": self._norm_sum, "norm_max": self._norm_max}
+            extra["norm_count"] = self._norm_count
+        if self.scaler is not None:
+            extra["skipped"] = self._skipped
+        logs, extra = self.train_metrics.compute_with(extra)
+        if extra.get("norm_count"):
+            logs["grad_norm"] = extra["norm_sum"] / extra["norm_count"]
+            logs["grad_norm_max"] = extra["norm_max"]
+        if self.scaler is not None:
+            logs["grad_scale"] = self.scaler.get_scale()
+            logs["skipped_steps"] = int(extra["skipped"])
         return logs
 
     def _track_norm(self, norm: torch.Tensor) -> None:
-        """Add one pre-clip norm to the epoch's sum and max. With fp16 a step whose gradients
-        overflowed is skipped by the scaler, so its infinite norm is left out too."""
+        """Add one pre-clip norm to the epoch's sum and max, on the device (no host read).
+        With fp16 a step whose gradients overflowed is skipped by the scaler, so its infinite
+        norm is left out too: masked to 0 (sum) and -inf (max), and not counted."""
         norm = norm.detach().float()
-        # the host sync of bool() is free here: GradScaler.step syncs on found_inf anyway
-        if self.scaler is not None and not bool(torch.isfinite(norm)):
+        if self.scaler is not None:
+            finite = torch.isfinite(norm)
+            self._norm_count = self._norm_count + finite.long()
+            if self._norm_sum is None:  # 0 + x and max(-inf, x) are x to the bit
+                self._norm_sum = torch.zeros_like(norm)
+                self._norm_max = torch.full_like(norm, -math.inf)
+            self._norm_sum = self._norm_sum + torch.where(finite, norm, 0.0)
+            self._norm_max = torch.maximum(self._norm_max, torch.where(finite, norm, -math.inf))
             return
         if self._norm_sum is None:
             self._norm_sum, self._norm_max = norm.clone(), norm.clone()
@@ -275,6 +319,13 @@ class Trainer:
             self._norm_sum = self._norm_sum + norm
             self._norm_max = torch.maximum(self._norm_max, norm)
         self._norm_count += 1
+
+    def _count_skipped(self, scaler: torch.amp.GradScaler) -> None:
+        """Add this step's overflow flag (1 when the scaler skipped the step) to the epoch's
+        count, on the device; read between ``scaler.step`` and ``scaler.update``, which clears
+        it (torch keeps it per optimizer; the accessor is private but stable since 1.6)."""
+        found = scaler._found_inf_per_device(self.optimizer).values()
+        self._skipped = self._skipped + sum(f.to(self.device) for f in found)
 
     @staticmethod
     def _num_batches(train) -> int:
@@ -311,6 +362,7 @@ class Trainer:
                 "max": self._norm_max,
                 "count": self._norm_count,
             },
+            "skipped_steps": self._skipped,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
@@ -327,15 +379,19 @@ class Trainer:
         self._epoch_lr = state["epoch_lr"]
         self.history = list(state["history"])
         self.lr_steps = list(state["lr_steps"])
+        # checkpoints hold CPU tensors (whatever device saved them): the running sums go to this
+        # run's device, so a run saved on a GPU resumes on a CPU-only machine and the reverse
+        on = self._on_device
         self.train_metrics.count = state["train_metrics"]["count"]
-        self.train_metrics.sums = dict(state["train_metrics"]["sums"])
+        self.train_metrics.sums = {k: on(v) for k, v in state["train_metrics"]["sums"].items()}
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
             self.scheduler.load_state_dict(state["scheduler"])
         norms = state.get("grad_norm")  # absent in checkpoints from before norm logging
         if norms is not None:
-            self._norm_sum, self._norm_max = norms["sum"], norms["max"]
-            self._norm_count = norms["count"]
+            self._norm_sum, self._norm_max = on(norms["sum"]), on(norms["max"])
+            self._norm_count = on(norms["count"])
+        self._skipped = on(state.get("skipped_steps", 0))  # absent before skipped_steps
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.callbacks.load_state_dict(state["callbacks"])
@@ -343,27 +399,36 @@ class Trainer:
         self.stop_training = state.get("stop_training", False)
         self.stop_reason = state.get("stop_reason")
 
+    def _on_device(self, value):
+        return value.to(self.device) if isinstance(value, torch.Tensor) else value
+
+    def _net(self) -> nn.Module:
+        """The module for a forward pass outside the step: compiled unless hooks were added."""
+        return self.compiled.pick(count=False) if self.compiled is not None else self.model
+
     def _forward(self, xb: torch.Tensor) -> torch.Tensor:
+        net = self._net()
         if self.precision.dtype is None:
-            return self.model(xb)
+            return net(xb)
         with self.precision.autocast():
-            return self.model(xb).float()
+            return net(xb).float()
 
     def evaluate(self, batches) -> dict[str, float]:
         """Loss and metrics over ``batches`` in eval mode (dropout off, BatchNorm running stats),
         in the training precision; restores every module's previous mode afterwards."""
         m = self.val_metrics
         m.reset()
+        net, device = self._net(), self.device
         with evaluating(self.model):
             for xb, yb in batches.epoch(0):
-                if self.device.type != "cpu":
-                    xb, yb = xb.to(self.device), yb.to(self.device)
+                if device.type != "cpu":  # asynchronous from pinned memory (see batches.py)
+                    xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 if self.precision.dtype is None:
-                    out = self.model(xb)
+                    out = net(xb)
                     loss = self.loss_fn(out, yb)
                 else:
                     with self.precision.autocast():
-                        out = self.model(xb)
+                        out = net(xb)
                         loss = self.loss_fn(out, yb)
                 m.update(loss, out, yb)
         return m.compute()

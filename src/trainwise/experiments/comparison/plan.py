@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from trainwise import run_files
 from trainwise.checkpoint.drift import config_drift
 from trainwise.errors import ConfigError
 from trainwise.experiments.comparison.trial import TrialSpec
@@ -106,7 +107,7 @@ def check_plan(root: Path, plan: dict[str, Any]) -> bool:
     Returns True when the folder already held this plan (a resumed comparison). Raises
     ConfigError, before any trial runs, when it held another one.
     """
-    path = root / "plan.json"
+    path = root / run_files.PLAN
     # Round-trip through JSON so tuples/lists and int/float keys compare as they are saved.
     plan = json.loads(json.dumps(plan, default=str))
     if not path.is_file():

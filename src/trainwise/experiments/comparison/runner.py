@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from trainwise import run_files
 from trainwise.experiments.comparison.trial import (
     TrialSpec,
     default_metrics,
@@ -114,7 +115,7 @@ def run_trials(
     records: list[dict] = []
     todo = []
     for spec in specs:
-        if (root / spec.dir / "summary.json").is_file():
+        if (root / spec.dir / run_files.SUMMARY).is_file():
             rec = run_trial(spec, root)
             records.append(rec)
             progress.advance(spec, rec, metrics)

@@ -32,6 +32,7 @@ from typing import Any
 
 import torch
 
+from trainwise import run_files
 from trainwise.errors import ConfigError
 from trainwise.experiments.cross_validation.fold_plan import FoldPlan
 from trainwise.experiments.cross_validation.runner import run_config_fold
@@ -67,9 +68,9 @@ class TrialSpec:
 def trial_state(run_dir: Path) -> str:
     """``"done"`` (summary.json exists: read it back), ``"resume"`` (checkpoints but no
     summary: continue from the newest) or ``"fresh"``."""
-    if (run_dir / "summary.json").is_file():
+    if (run_dir / run_files.SUMMARY).is_file():
         return "done"
-    ckpts = run_dir / "checkpoints"
+    ckpts = run_dir / run_files.CHECKPOINTS
     if ckpts.is_dir() and any(ckpts.iterdir()):
         return "resume"
     return "fresh"
@@ -124,14 +125,14 @@ def run_trial(spec: TrialSpec, root: str | Path) -> dict[str, Any]:
     run_dir = Path(root) / spec.dir
     state = trial_state(run_dir)
     if state == "done":
-        summary = json.loads((run_dir / "summary.json").read_text())
+        summary = json.loads((run_dir / run_files.SUMMARY).read_text())
         return _record(
             spec, "done", summary.get("total_seconds"), summary=_kept(summary), reused=True
         )
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with (
-        open(run_dir / "log.txt", "a", encoding="utf-8") as log,
+        open(run_dir / run_files.TRIAL_LOG, "a", encoding="utf-8") as log,
         redirect_stdout(log),
         redirect_stderr(log),
     ):

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from trainwise import run_files
 from trainwise.data.load import load_data
 from trainwise.errors import CheckpointError
 from trainwise.experiments.cross_validation.fold_plan import FoldPlan
@@ -64,11 +65,11 @@ class RunEvaluator:
         self, run_dir: str | Path, device: str = "cpu", cache_dir: str | Path | None = None
     ):
         self.run_dir = Path(run_dir)
-        config_path = self.run_dir / "config.yaml"
+        config_path = self.run_dir / run_files.CONFIG
         if not config_path.is_file():
             hint = (
                 f"; it holds a cross-validation: give one fold, e.g. {str(self.run_dir / 'fold-1')!r}"
-                if (self.run_dir / "cv.json").is_file()
+                if (self.run_dir / run_files.CV).is_file()
                 else ""
             )
             raise CheckpointError(
@@ -76,7 +77,7 @@ class RunEvaluator:
                 f"written by 'trainwise run'{hint}"
             )
         self.cfg = cfg = load_config(config_path)
-        fold_path = self.run_dir / "fold.json"
+        fold_path = self.run_dir / run_files.FOLD
         if fold_path.is_file():
             fold = json.loads(fold_path.read_text())
             plan = FoldPlan(
@@ -115,7 +116,7 @@ class RunEvaluator:
             self.model.load_state_dict(weights)
         except RuntimeError as exc:
             raise CheckpointError(
-                f"{what} does not fit the model of {str(self.run_dir / 'config.yaml')!r}: {exc}"
+                f"{what} does not fit the model of {str(self.run_dir / run_files.CONFIG)!r}: {exc}"
             ) from None
 
     def evaluate(self, weights: dict[str, torch.Tensor], what: str = "weights") -> dict[str, float]:

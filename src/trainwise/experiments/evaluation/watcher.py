@@ -35,6 +35,7 @@ from typing import Any
 
 from safetensors.torch import load_file
 
+from trainwise import run_files
 from trainwise.callbacks.monitor import Monitor
 from trainwise.checkpoint.store import STAGING_PREFIX, read_checkpoint
 from trainwise.checkpoint.weights import save_weights
@@ -90,8 +91,8 @@ class EvalWatcher:
         cache_dir: str | Path | None = None,
     ):
         self.run_dir = Path(run_dir)
-        self.eval_dir = self.run_dir / "eval"
-        self.log_path = self.eval_dir / "metrics.jsonl"
+        self.eval_dir = self.run_dir / run_files.EVAL_DIR
+        self.log_path = self.eval_dir / run_files.METRICS
         self.best_path = self.eval_dir / "best.safetensors"
         self.best_json = self.eval_dir / "best.json"
         self.monitor = Monitor(monitor, mode)
@@ -224,7 +225,7 @@ class EvalWatcher:
             weights = load_file(str(path))
         except Exception as exc:  # safetensors raises its own types for a bad file
             return {"checkpoint": FINAL, "error": f"{path.name}: {exc}"}
-        summary_path = self.run_dir / "summary.json"
+        summary_path = self.run_dir / run_files.SUMMARY
         epochs = (
             json.loads(summary_path.read_text()).get("epochs_run")
             if summary_path.is_file()
@@ -241,7 +242,7 @@ class EvalWatcher:
         self._start()
         done = self.evaluated()
         new = []
-        for path in finished_checkpoints(self.run_dir / "checkpoints"):
+        for path in finished_checkpoints(self.run_dir / run_files.CHECKPOINTS):
             if path.name in done:
                 continue
             record = self._evaluate_checkpoint(path)
@@ -249,7 +250,7 @@ class EvalWatcher:
             self._append(record)
             new.append(record)
             self.echo(describe(record))
-        final = self.run_dir / "model.safetensors"
+        final = self.run_dir / run_files.WEIGHTS
         if include_final and FINAL not in done and final.is_file():
             record = self._evaluate_final(final)
             record["evaluated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -273,8 +274,8 @@ class EvalWatcher:
         while True:
             # Read "finished" before listing: every checkpoint saved before summary.json is
             # then in this poll's listing, so the last pass misses nothing.
-            finished = (self.run_dir / "summary.json").is_file()
-            if (self.run_dir / "config.yaml").is_file():
+            finished = (self.run_dir / run_files.SUMMARY).is_file()
+            if (self.run_dir / run_files.CONFIG).is_file():
                 self.poll(include_final=finished)
                 if finished:
                     return True
