@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean browser
+.PHONY: setup demo test test-gpu lint format bench clean browser
 
 setup: $(STAMP)
 
@@ -22,6 +22,12 @@ demo: setup
 
 test: setup lint browser
 	$(BIN)/pytest
+
+# The CUDA tests (tests/gpu/, marker `gpu`): on a machine with a GPU and a CUDA build of torch
+# (`make setup TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"`).
+# Without CUDA they are skipped, here and in `make test`.
+test-gpu: setup
+	$(BIN)/pytest -m gpu tests/gpu -v
 
 # Headless Chromium for the report's browser test (tests/report/browser_test.py), from
 # Debian's package; skipped when already installed. apt needs root: sudo is used only when

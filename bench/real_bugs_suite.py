@@ -18,7 +18,10 @@ counts as the trainwise codes it maps to; "first" is the problem reported at the
 
 Usage::
 
-    python bench/real_bugs_suite.py [--jobs 2] [--seeds 0,1] [--only GLOB] [--json out.json]
+    python bench/real_bugs_suite.py [--set first|heldout] [--jobs 2] [--seeds 0,1] [--only GLOB]
+        [--json out.json]
+
+``--set heldout`` scores the second, held-out batch (``bench/real_bugs_heldout/``) instead.
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import real_bugs  # noqa: E402
+import real_bugs_heldout  # noqa: E402
 from baselines import autotrainer, deepdiagnosis  # noqa: E402
-from real_bugs import PROPOSED_CODES, load_pair, pair_names  # noqa: E402
+from real_bugs import PROPOSED_CODES  # noqa: E402
+
+#: the pair batches: the first (tuned on since its first score) and the held-out second one
+SETS = {"first": real_bugs, "heldout": real_bugs_heldout}
 
 SCORED = ("warning", "error")
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}
@@ -45,7 +53,7 @@ TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS
 MANIFEST_GAP = 0.10
 
 
-def run_one(name: str, seed: int, variant: str) -> dict:
+def run_one(name: str, seed: int, variant: str, pairs: str = "first") -> dict:
     """One program run: the doctor's scored findings in its ranking order, the baselines'
     codes in the order they reported them, and the test quality."""
     import torch
@@ -54,7 +62,7 @@ def run_one(name: str, seed: int, variant: str) -> dict:
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
     try:
-        run = getattr(load_pair(name), variant)(seed)
+        run = getattr(SETS[pairs].load_pair(name), variant)(seed)
     except Exception:  # a crash is a result: recorded, nothing found
         return {
             "name": name,
@@ -173,7 +181,8 @@ def table(metas: dict, scores: dict[str, dict]) -> str:
         n_pairs = sum(1 for m in metas.values() if m["expected"][0] == c)
         runs = doc["per_code"].get(c, {}).get("runs", 0)
         cells = [_f(scores[t]["per_code"].get(c, {}).get("recall")) for t in tools]
-        new = " (proposed)" if c in PROPOSED_CODES else ""
+        proposed = c in PROPOSED_CODES or c in real_bugs_heldout.PROPOSED_CODES
+        new = " (proposed)" if proposed else ""
         fired = doc["fired_on_fixed"].get(c, 0)
         lines.append(f"| `{c}`{new} | {n_pairs} | {runs} | " + " | ".join(cells) + f" | {fired} |")
     cells = [
@@ -197,19 +206,21 @@ def table(metas: dict, scores: dict[str, dict]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", default="first", choices=sorted(SETS), help="which pair batch")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seeds", default="0,1", help="comma-separated seeds (default 0,1)")
     ap.add_argument("--only", default=None, help="glob on pair names")
     ap.add_argument("--json", default=None, help="write all results and scores here")
     args = ap.parse_args(argv)
 
-    names = [n for n in pair_names() if not args.only or fnmatch.fnmatch(n, args.only)]
+    pairs = SETS[args.set]
+    names = [n for n in pairs.pair_names() if not args.only or fnmatch.fnmatch(n, args.only)]
     metas = {}
     for n in names:
-        m = load_pair(n)
+        m = pairs.load_pair(n)
         metas[n] = {"expected": list(m.EXPECTED), "blocks": bool(m.BLOCKS), "source": m.SOURCE}
     seeds = [int(s) for s in args.seeds.split(",")]
-    jobs = [(n, s, v) for n in names for s in seeds for v in ("buggy", "fixed")]
+    jobs = [(n, s, v, args.set) for n in names for s in seeds for v in ("buggy", "fixed")]
     print(
         f"{len(jobs)} runs: {len(names)} pairs x {len(seeds)} seeds x buggy/fixed; "
         f"{args.jobs} workers",

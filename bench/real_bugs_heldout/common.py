@@ -39,7 +39,15 @@ AutoTrainer = first.AutoTrainer
 DeepDiagnosis = first.DeepDiagnosis
 Doctor = first.Doctor
 
-DATASETS = ("breast_cancer", "quantiles", "classes8", "friedman", "digits_img", "digits_seq", "bumps")
+DATASETS = (
+    "breast_cancer",
+    "quantiles",
+    "classes8",
+    "friedman",
+    "digits_img",
+    "digits_seq",
+    "bumps",
+)
 
 
 def _bumps(n: int, rng: np.random.RandomState, length: int = 32):

@@ -18,7 +18,7 @@ from real_bugs_heldout.common import load, mlp, train
 
 SOURCE = "https://breno.bearblog.dev/the-weights-in-a-study-on-fixing-the-saturated-function"
 EXPECTED = ("saturated_activations", "vanishing_gradients")
-BLOCKS = True
+BLOCKS = False
 
 
 def program(seed: int, bug: bool):

@@ -10,11 +10,13 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
+import real_bugs_heldout  # noqa: E402
 from real_bugs import PROPOSED_CODES, common, load_pair, pair_names  # noqa: E402
 from real_bugs_suite import hit, manifest, run_one, score  # noqa: E402
 from trainwise.doctor.finding import CODES  # noqa: E402
 
 PAIRS = pair_names()
+HELDOUT = real_bugs_heldout.pair_names()
 
 
 def test_there_are_at_least_25_pairs():
@@ -30,6 +32,32 @@ def test_pair_defines_buggy_fixed_source_and_expected(name):
         assert code in CODES or code in PROPOSED_CODES, code
     assert isinstance(m.BLOCKS, bool)
     assert callable(m.buggy) and callable(m.fixed)
+
+
+def test_there_are_at_least_12_heldout_pairs():
+    assert len(HELDOUT) >= 12
+
+
+@pytest.mark.parametrize("name", HELDOUT)
+def test_heldout_pair_defines_buggy_fixed_source_and_expected(name):
+    m = real_bugs_heldout.load_pair(name)
+    assert m.SOURCE.startswith(("https://", "http://"))
+    assert m.SOURCE in "".join((m.__doc__ or "").split())  # a long URL may wrap in the docstring
+    assert isinstance(m.EXPECTED, tuple) and m.EXPECTED
+    proposed = PROPOSED_CODES.keys() | real_bugs_heldout.PROPOSED_CODES.keys()
+    for code in m.EXPECTED:
+        assert code in CODES or code in proposed, code
+    assert isinstance(m.BLOCKS, bool)
+    assert callable(m.buggy) and callable(m.fixed)
+
+
+def test_a_heldout_pair_runs_buggy_and_fixed(monkeypatch):
+    monkeypatch.setattr(common, "MAX_EPOCHS", 2)
+    for variant in ("buggy", "fixed"):
+        r = run_one("zero_grad_between_backward_and_step", 0, variant, "heldout")
+        assert "error" not in r, r.get("error")
+        assert 0.0 <= r["quality"] <= 1.0
+        assert set(r["baselines"]) == {"autotrainer", "deepdiagnosis"}
 
 
 @pytest.mark.parametrize("name", ["optimizer_step_missing", "labels_shuffled_separately"])

@@ -63,14 +63,13 @@ def test_resume_in_the_middle_of_the_patience_window():
     assert t3.stop_training and resumed.stopped_epoch == full.stopped_epoch == 5
 
 
-def test_a_fit_that_runs_all_epochs_restores_the_best_and_says_so(capsys):
+def test_a_fit_that_runs_all_epochs_restores_the_best_and_says_so(
+    capsys, tiny_classification, tiny_mlp
+):
     import trainwise as tw
 
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(64, 4, generator=g)
-    y = torch.randint(0, 2, (64,), generator=g)  # noise: validation gets worse as it fits
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    x, y = tiny_classification(64, 4, classes=2)  # noise: validation gets worse as it fits
+    model = tiny_mlp(4, 8)
     es = EarlyStopping(patience=10)
     result = tw.fit(
         model,

@@ -12,14 +12,7 @@ from trainwise.errors import ConfigError
 from trainwise.run.schema import Config
 from trainwise.run.session import build_callbacks
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny tensors: a second intra-op thread only adds contention on a shared machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _scalar_model(value=0.0):
@@ -127,37 +120,32 @@ def test_bad_decay_is_a_config_error():
         Config.model_validate({"callbacks": {"ema": {"decay": -0.1}}})
 
 
-def _data():
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(80, 5, generator=g)
-    return x, (x[:, 0] + x[:, 1] > 0).long()
+@pytest.fixture
+def fit(tiny_classification, tiny_mlp):
+    """3 epochs of 4 steps on 80 samples with ``callbacks``."""
+
+    def run(callbacks, **kw):
+        return tw.fit(
+            tiny_mlp(5, 8, seed=1, norm=True),
+            tiny_classification(80, 5, label=lambda x: x[:, 0] + x[:, 1] > 0),
+            validation_split=0.25,
+            epochs=3,
+            batch_size=16,
+            lr=0.05,
+            callbacks=callbacks,
+            verbose=False,
+            seed=0,
+            **kw,
+        )
+
+    return run
 
 
-def _model():
-    torch.manual_seed(1)
-    return nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
-
-
-def _fit(callbacks, **kw):
-    return tw.fit(
-        _model(),
-        _data(),
-        validation_split=0.25,
-        epochs=3,
-        batch_size=16,
-        lr=0.05,
-        callbacks=callbacks,
-        verbose=False,
-        seed=0,
-        **kw,
-    )
-
-
-def test_from_config_reports_raw_and_ema_metrics_and_leaves_training_alone():
+def test_from_config_reports_raw_and_ema_metrics_and_leaves_training_alone(fit):
     cbs = build_callbacks(Config.model_validate({"callbacks": {"ema": {"decay": 0.999}}}))
     assert [type(c).__name__ for c in cbs] == ["EMA"]
-    with_ema = _fit(cbs)
-    plain = _fit([])
+    with_ema = fit(cbs)
+    plain = fit([])
     for logs in with_ema.history:
         assert {"val_loss", "val_accuracy", "ema_val_loss", "ema_val_accuracy"} <= set(logs)
     assert with_ema.history[-1]["ema_val_loss"] != with_ema.history[-1]["val_loss"]
@@ -166,32 +154,27 @@ def test_from_config_reports_raw_and_ema_metrics_and_leaves_training_alone():
         assert torch.equal(a, b)
 
 
-def test_decay_zero_ema_metrics_equal_raw_and_use_for_final():
-    result = _fit([EMA(decay=0.0)])
+def test_decay_zero_ema_metrics_equal_raw_and_use_for_final(fit):
+    result = fit([EMA(decay=0.0)])
     last = result.history[-1]
     assert last["ema_val_loss"] == last["val_loss"]
     assert last["ema_val_accuracy"] == last["val_accuracy"]
     ema = EMA(decay=0.9, use_for_final=True)
-    result = _fit([ema])
+    result = fit([ema])
     for k, v in result.model.state_dict().items():
         assert torch.equal(v, ema.module.state_dict()[k])
 
 
-def test_ema_survives_interrupt_and_resume_bitwise(tmp_path):
-    class InterruptAt(tw.callbacks.Callback):
-        def on_batch_end(self, trainer, step, loss, output, target):
-            if trainer.global_step == 6:  # mid-epoch 2 (4 batches per epoch)
-                trainer.interrupt("test")
-
+def test_ema_survives_interrupt_and_resume_bitwise(tmp_path, fit, interrupt_at):
     def run(out, extra=(), resume=False):
         ema = EMA(decay=0.95)
-        r = _fit(
+        r = fit(
             [ema, *extra], out_dir=out, resume=resume, checkpoint_every_steps=3, echo=lambda m: 0
         )
         return ema, r
 
     full_ema, full = run(tmp_path / "full")
-    _, part = run(tmp_path / "part", [InterruptAt()])
+    _, part = run(tmp_path / "part", [interrupt_at(6)])  # mid-epoch 2 (4 steps an epoch)
     assert part.interrupted
     res_ema, resumed = run(tmp_path / "part", resume=True)
     assert res_ema.num_updates == full_ema.num_updates == 12

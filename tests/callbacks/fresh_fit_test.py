@@ -10,20 +10,10 @@ val_loss below anything the second fit reaches, a patience window two thirds use
 
 import pytest
 import torch
-from torch import nn
 
 import trainwise as tw
 
-
-def _data(seed):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(96, 6, generator=g)
-    return x, (x[:, 0] + 0.5 * x[:, 1] > 0).long()
-
-
-def _model(seed):
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _callbacks():
@@ -35,39 +25,28 @@ def _callbacks():
     ]
 
 
-class InterruptAt(tw.callbacks.Callback):
-    def __init__(self, step):
-        self.step = step
+@pytest.fixture
+def fit(tiny_classification, tiny_mlp):
+    """8 epochs of 5 steps on 96 samples; ``seed`` picks the data, the weights and the run."""
 
-    def on_batch_end(self, trainer, step, loss, output, target):
-        if trainer.global_step == self.step:
-            trainer.interrupt("test interrupt")
+    def run(out, cbs, seed, lr, resume=False, extra=()):
+        return tw.fit(
+            tiny_mlp(6, 16, seed=seed, norm=True),
+            tiny_classification(96, 6, seed=seed, label=lambda x: x[:, 0] + 0.5 * x[:, 1] > 0),
+            validation_split=0.25,
+            epochs=8,
+            batch_size=16,
+            lr=lr,
+            callbacks=[*cbs, *extra],
+            verbose=False,
+            doctor=False,
+            out_dir=out,
+            resume=resume,
+            checkpoint_every_steps=4,
+            seed=seed,
+        )
 
-
-def _fit(out, cbs, seed, lr, resume=False, extra=()):
-    return tw.fit(
-        _model(seed),
-        _data(seed),
-        validation_split=0.25,
-        epochs=8,
-        batch_size=16,
-        lr=lr,
-        callbacks=[*cbs, *extra],
-        verbose=False,
-        doctor=False,
-        out_dir=out,
-        resume=resume,
-        checkpoint_every_steps=4,
-        seed=seed,
-    )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: a second thread only adds contention
-    yield
-    torch.set_num_threads(old)
+    return run
 
 
 def _same(a, b):
@@ -80,15 +59,15 @@ def _same(a, b):
     assert best == {p.name: p.read_bytes() for p in sorted((b.run_dir / "best").iterdir())}
 
 
-def test_a_reused_instance_behaves_as_a_fresh_one(tmp_path):
+def test_a_reused_instance_behaves_as_a_fresh_one(tmp_path, fit):
     cbs = _callbacks()
-    _fit(tmp_path / "first", cbs, seed=0, lr=0.1)
+    fit(tmp_path / "first", cbs, seed=0, lr=0.1)
     es, plateau, ckpt, ema = cbs
     first_best = es.monitor.best
     assert first_best < 0.2 and es.monitor.wait == 2 and plateau.reductions and ckpt.kept
-    again = _fit(tmp_path / "again", cbs, seed=5, lr=1e-3)  # a slow fit that never gets there
+    again = fit(tmp_path / "again", cbs, seed=5, lr=1e-3)  # a slow fit that never gets there
     fresh_cbs = _callbacks()
-    fresh = _fit(tmp_path / "fresh", fresh_cbs, seed=5, lr=1e-3)
+    fresh = fit(tmp_path / "fresh", fresh_cbs, seed=5, lr=1e-3)
     _same(again, fresh)
     # with the first fit's best (never reached) and counter, it would have stopped at epoch 1
     assert min(h["val_loss"] for h in fresh.history) > first_best and len(again.history) == 4
@@ -98,11 +77,11 @@ def test_a_reused_instance_behaves_as_a_fresh_one(tmp_path):
 
 
 @pytest.mark.parametrize("stop_step", [10, 19])  # 5 steps per epoch: mid-epoch 2 and epoch 4
-def test_the_same_instances_resume_exactly(tmp_path, stop_step):
-    full = _fit(tmp_path / "full", _callbacks(), seed=0, lr=0.1)
+def test_the_same_instances_resume_exactly(tmp_path, stop_step, fit, interrupt_at):
+    full = fit(tmp_path / "full", _callbacks(), seed=0, lr=0.1)
     cbs = _callbacks()
-    part = _fit(tmp_path / "part", cbs, seed=0, lr=0.1, extra=[InterruptAt(stop_step)])
+    part = fit(tmp_path / "part", cbs, seed=0, lr=0.1, extra=[interrupt_at(stop_step)])
     assert part.interrupted and cbs[3].num_updates == stop_step
-    resumed = _fit(tmp_path / "part", cbs, seed=0, lr=0.1, resume=True)  # the same objects
+    resumed = fit(tmp_path / "part", cbs, seed=0, lr=0.1, resume=True)  # the same objects
     assert not resumed.interrupted
     _same(full, resumed)

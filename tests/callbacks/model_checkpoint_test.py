@@ -120,7 +120,7 @@ def test_errors_name_the_field(tmp_path):
         drive(ModelCheckpoint(tmp_path, monitor="val_f1"), [1.0])
 
 
-def test_from_config_in_a_fit_run(tmp_path):
+def test_from_config_in_a_fit_run(tmp_path, tiny_mlp):
     cfg = Config.model_validate(
         {"callbacks": {"model_checkpoint": {"monitor": "val_accuracy", "save_top_k": 2}}}
     )
@@ -128,7 +128,7 @@ def test_from_config_in_a_fit_run(tmp_path):
     torch.manual_seed(0)
     x = torch.randn(64, 3)
     y = (x[:, 0] > 0).long()
-    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    model = tiny_mlp(3, 8, seed=None)  # initialised from the global RNG after the data
     result = tw.fit(
         model,
         (x, y),

@@ -13,71 +13,48 @@ import json
 
 import pytest
 import torch
-from torch import nn
 
 import trainwise as tw
 
-
-def _data():
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(96, 6, generator=g)
-    return x, (x[:, 0] * x[:, 1] > 0).long()
-
-
-def _model():
-    torch.manual_seed(1)
-    return nn.Sequential(
-        nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 2)
-    )
-
-
-class InterruptAt(tw.callbacks.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_batch_end(self, trainer, step, loss, output, target):
-        if trainer.global_step == self.step:
-            trainer.interrupt("test interrupt")
-
-
-def _fit(out, extra=(), resume=False, checkpoints=True):
-    cbs = {
-        "es": tw.callbacks.EarlyStopping(patience=4),
-        "plateau": tw.callbacks.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1),
-        "ckpt": tw.callbacks.ModelCheckpoint(save_top_k=4),
-    }
-    result = tw.fit(
-        _model(),
-        _data(),
-        validation_split=0.25,
-        epochs=12,
-        batch_size=16,
-        lr=0.2,
-        callbacks=[*cbs.values(), *extra],
-        verbose=False,
-        out_dir=out,
-        resume=resume,
-        checkpoint_every_steps=3 if checkpoints else None,  # resumes mid-epoch and at epoch end
-        checkpoint_every_epochs=1 if checkpoints else None,
-        seed=3,
-        echo=lambda msg: None,
-    )
-    return result, cbs
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # tiny tensors: a second intra-op thread only adds contention on a shared machine
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
-def full(one_thread, tmp_path_factory):
+def fit(tiny_classification, tiny_mlp):
+    """12 epochs of 5 steps (lr 0.2) with the three callbacks; returns (result, callbacks)."""
+
+    def run(out, extra=(), resume=False, checkpoints=True):
+        cbs = {
+            "es": tw.callbacks.EarlyStopping(patience=4),
+            "plateau": tw.callbacks.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1),
+            "ckpt": tw.callbacks.ModelCheckpoint(save_top_k=4),
+        }
+        result = tw.fit(
+            tiny_mlp(6, 16, seed=1, norm=True, dropout=0.3),
+            tiny_classification(96, 6, label=lambda x: x[:, 0] * x[:, 1] > 0),
+            validation_split=0.25,
+            epochs=12,
+            batch_size=16,
+            lr=0.2,
+            callbacks=[*cbs.values(), *extra],
+            verbose=False,
+            out_dir=out,
+            resume=resume,
+            # resumes mid-epoch and at epoch end
+            checkpoint_every_steps=3 if checkpoints else None,
+            checkpoint_every_epochs=1 if checkpoints else None,
+            seed=3,
+            echo=lambda msg: None,
+        )
+        return result, cbs
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def full(one_thread, fit, tmp_path_factory):
     out = tmp_path_factory.mktemp("full")
-    result, cbs = _fit(out, checkpoints=False)  # saving must not change the run either
+    result, cbs = fit(out, checkpoints=False)  # saving must not change the run either
     # the scenario the test relies on: a stop, a reduction and saves after the best epoch
     assert cbs["es"].stopped_epoch == 8 and cbs["es"].monitor.best_epoch == 4
     assert [e for e, _ in cbs["plateau"].reductions] == [6]
@@ -92,11 +69,13 @@ def _best_dir(out):
 # steps 27 and 33 have a step checkpoint (every 3), 38 resumes from step 36 and redoes two;
 # epochs are 5 batches: 27 is in epoch 6, 33 in epoch 7, 38 in epoch 8 (the stopping epoch)
 @pytest.mark.parametrize("stop_step", [27, 33, 38])
-def test_resume_mid_patience_window_matches_uninterrupted(tmp_path, full, stop_step):
+def test_resume_mid_patience_window_matches_uninterrupted(
+    tmp_path, full, stop_step, fit, interrupt_at
+):
     full_out, full_result, full_cbs = full
-    _, part_cbs = _fit(tmp_path, [InterruptAt(stop_step)])
+    _, part_cbs = fit(tmp_path, [interrupt_at(stop_step)])
     assert part_cbs["es"].monitor.wait > 0  # inside the patience window
-    resumed, cbs = _fit(tmp_path, resume=True)
+    resumed, cbs = fit(tmp_path, resume=True)
     assert not resumed.interrupted
     assert resumed.stop_reason == full_result.stop_reason
     assert cbs["es"].stopped_epoch == 8

@@ -12,42 +12,31 @@ from trainwise.errors import ConfigError
 from trainwise.run.schema import Config
 from trainwise.run.session import build_callbacks
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _data():
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(48, 4, generator=g)
-    return x, (x[:, 0] > 0).long()
+@pytest.fixture
+def fit(tiny_classification, tiny_mlp):
+    """3 epochs of 5 steps on 48 samples, warmup then cosine, into ``out``."""
 
+    def run(out, callbacks=(), model=None, **kw):
+        # dropout + BatchNorm: tracing must not disturb either
+        model = model if model is not None else tiny_mlp(norm=True, dropout=0.3)
+        return tw.fit(
+            model,
+            tiny_classification(48),
+            validation_split=0.25,
+            epochs=3,
+            batch_size=8,
+            schedule={"name": "cosine", "warmup_steps": 2},
+            callbacks=list(callbacks),
+            verbose=False,
+            out_dir=out,
+            seed=1,
+            **kw,
+        )
 
-def _model():
-    torch.manual_seed(0)  # dropout + BatchNorm: tracing must not disturb either
-    return nn.Sequential(
-        nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 2)
-    )
-
-
-def _fit(out, callbacks=(), model=None, **kw):
-    return tw.fit(
-        model if model is not None else _model(),
-        _data(),
-        validation_split=0.25,
-        epochs=3,
-        batch_size=8,
-        schedule={"name": "cosine", "warmup_steps": 2},
-        callbacks=list(callbacks),
-        verbose=False,
-        out_dir=out,
-        seed=1,
-        **kw,
-    )
+    return run
 
 
 def _read(log_dir):
@@ -56,8 +45,8 @@ def _read(log_dir):
     return acc
 
 
-def test_scalars_histograms_and_graph_are_readable(tmp_path):
-    result = _fit(tmp_path, [tw.callbacks.TensorBoard(histogram_every_epochs=2)])
+def test_scalars_histograms_and_graph_are_readable(tmp_path, fit):
+    result = fit(tmp_path, [tw.callbacks.TensorBoard(histogram_every_epochs=2)])
     acc = _read(tmp_path / "tensorboard")  # the default: <run dir>/tensorboard
     tags = acc.Tags()
     steps = len(result.lr_steps)
@@ -87,9 +76,9 @@ def test_scalars_histograms_and_graph_are_readable(tmp_path):
     assert any("Linear" in node.name or "linear" in node.op for node in graph.node)
 
 
-def test_logging_leaves_training_bitwise_unchanged_and_writes_lr_steps(tmp_path):
-    plain = _fit(tmp_path / "plain")
-    logged = _fit(tmp_path / "tb", [tw.callbacks.TensorBoard()])
+def test_logging_leaves_training_bitwise_unchanged_and_writes_lr_steps(tmp_path, fit):
+    plain = fit(tmp_path / "plain")
+    logged = fit(tmp_path / "tb", [tw.callbacks.TensorBoard()])
     for a, b in zip(plain.model.state_dict().values(), logged.model.state_dict().values()):
         assert torch.equal(a, b)
     saved = json.loads((tmp_path / "plain" / "lr_steps.json").read_text())
@@ -102,17 +91,17 @@ class InterruptAt(tw.callbacks.Callback):
             trainer.interrupt("test interrupt")
 
 
-def test_resume_purges_what_the_stopped_run_wrote_after_its_checkpoint(tmp_path):
+def test_resume_purges_what_the_stopped_run_wrote_after_its_checkpoint(tmp_path, fit):
     from torch.utils.tensorboard import SummaryWriter
 
-    full = _fit(tmp_path / "full", [tw.callbacks.TensorBoard()], checkpoint_every_steps=1)
-    _fit(tmp_path / "part", [tw.callbacks.TensorBoard(), InterruptAt()], checkpoint_every_steps=1)
+    full = fit(tmp_path / "full", [tw.callbacks.TensorBoard()], checkpoint_every_steps=1)
+    fit(tmp_path / "part", [tw.callbacks.TensorBoard(), InterruptAt()], checkpoint_every_steps=1)
     # a process killed after its step-7 checkpoint may still have logged steps 8 and 9
     stale = SummaryWriter(str(tmp_path / "part" / "tensorboard"))
     for step in (8, 9):
         stale.add_scalar("step/loss", 99.0, step)
     stale.close()
-    _fit(tmp_path / "part", [tw.callbacks.TensorBoard()], checkpoint_every_steps=1, resume=True)
+    fit(tmp_path / "part", [tw.callbacks.TensorBoard()], checkpoint_every_steps=1, resume=True)
     a, b = _read(tmp_path / "full" / "tensorboard"), _read(tmp_path / "part" / "tensorboard")
     for tag in ("step/loss", "step/lr", "epoch/loss", "epoch/val_accuracy"):
         assert [(e.step, e.value) for e in a.Scalars(tag)] == [
@@ -132,7 +121,7 @@ class Untraceable(nn.Module):
         return self.lin(-x)
 
 
-def test_a_model_that_cannot_be_traced_gives_a_warning_not_an_error(tmp_path, monkeypatch):
+def test_a_model_that_cannot_be_traced_gives_a_warning_not_an_error(tmp_path, monkeypatch, fit):
     from torch.utils.tensorboard import SummaryWriter
 
     def fail(self, model, inputs, **kw):
@@ -140,28 +129,34 @@ def test_a_model_that_cannot_be_traced_gives_a_warning_not_an_error(tmp_path, mo
 
     monkeypatch.setattr(SummaryWriter, "add_graph", fail)
     with pytest.warns(UserWarning, match="could not trace the model graph"):
-        _fit(tmp_path, [tw.callbacks.TensorBoard(log_dir=tmp_path / "tb")], model=Untraceable())
+        fit(tmp_path, [tw.callbacks.TensorBoard(log_dir=tmp_path / "tb")], model=Untraceable())
     tags = _read(tmp_path / "tb").Tags()
     assert "step/loss" in tags["scalars"] and tags["graph"] is False
 
 
-def test_step_logging_and_histograms_can_be_off(tmp_path):
+def test_step_logging_and_histograms_can_be_off(tmp_path, fit):
     cb = tw.callbacks.TensorBoard(
         tmp_path / "tb", log_every_steps=None, histogram_every_epochs=None, graph=False
     )
-    _fit(tmp_path, [cb])
+    fit(tmp_path, [cb])
     tags = _read(tmp_path / "tb").Tags()
     assert not any(t.startswith("step/") for t in tags["scalars"])
     assert "epoch/loss" in tags["scalars"]
     assert tags["histograms"] == [] and tags["graph"] is False
 
 
-def test_bad_arguments_and_a_missing_directory_are_refused():
+def test_bad_arguments_and_a_missing_directory_are_refused(tiny_classification):
     with pytest.raises(ConfigError, match="callbacks.tensorboard.log_every_steps: 0"):
         tw.callbacks.TensorBoard(log_every_steps=0)
     model = nn.Linear(4, 2)
     with pytest.raises(ConfigError, match="log_dir is None and the run has no directory"):
-        tw.fit(model, _data(), epochs=1, callbacks=[tw.callbacks.TensorBoard()], verbose=False)
+        tw.fit(
+            model,
+            tiny_classification(48),
+            epochs=1,
+            callbacks=[tw.callbacks.TensorBoard()],
+            verbose=False,
+        )
 
 
 def test_config_section_builds_the_callback():

@@ -7,7 +7,6 @@ import sys
 import time
 
 import torch
-from torch import nn
 
 import trainwise as tw
 
@@ -21,25 +20,21 @@ class SendSignal(tw.callbacks.Callback):
             os.kill(os.getpid(), self.sig)
 
 
-def _fit(out, callbacks=(), resume=False):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(64, 3, generator=g)
-    y = (x[:, 0] > 0).long()
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
-    return tw.fit(
-        model,
-        (x, y),
-        epochs=3,
-        batch_size=8,
-        verbose=False,
-        out_dir=out,
-        callbacks=list(callbacks),
-        resume=resume,
-    )
+def test_sigterm_saves_at_the_end_of_the_step_and_resume_matches(
+    tmp_path, tiny_classification, tiny_mlp
+):
+    def _fit(out, callbacks=(), resume=False):
+        return tw.fit(
+            tiny_mlp(3, 8),
+            tiny_classification(64, 3),
+            epochs=3,
+            batch_size=8,
+            verbose=False,
+            out_dir=out,
+            callbacks=list(callbacks),
+            resume=resume,
+        )
 
-
-def test_sigterm_saves_at_the_end_of_the_step_and_resume_matches(tmp_path):
     full = _fit(tmp_path / "full")
     stopped = _fit(tmp_path / "run", [SendSignal(11, signal.SIGTERM)])
     assert stopped.interrupted and len(stopped.history) == 1

@@ -1,11 +1,14 @@
 import json
 
+import pytest
 import torch
 from torch import nn
 
 from trainwise.doctor import Doctor, DoctorCallback
 from trainwise.training.batches import TensorBatches
 from trainwise.training.trainer import Trainer
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class Log(nn.Module):
@@ -14,7 +17,6 @@ class Log(nn.Module):
 
 
 def fit(model, x, y, cb, epochs=3, lr=1e-2):
-    torch.set_num_threads(1)
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     trainer = Trainer(model, opt, nn.CrossEntropyLoss(), "classification", callbacks=[cb])
     trainer.fit(TensorBatches(x, y, batch_size=16, seed=0), epochs=epochs)

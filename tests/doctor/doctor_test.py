@@ -37,8 +37,7 @@ def loop(model, opt, steps, doctor=None, start=0, x_y=None):
             doctor.step(loss, inputs=x[idx], targets=y[idx], outputs=out)
 
 
-def test_the_doctor_never_changes_results():
-    torch.set_num_threads(1)
+def test_the_doctor_never_changes_results(one_thread):
     results = []
     for with_doctor in (False, True):
         model = net()
@@ -74,8 +73,7 @@ def test_the_nan_replay_does_not_change_results_either():
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-def test_resumed_doctor_reports_exactly_what_an_uninterrupted_one_does():
-    torch.set_num_threads(1)
+def test_resumed_doctor_reports_exactly_what_an_uninterrupted_one_does(one_thread):
 
     def fresh():
         model = net()
@@ -165,6 +163,9 @@ def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
             seen.setdefault("updates", []).append((epoch, logs["val_loss"], step))
             return []
 
+        def revise(self, doctor):  # the doctor's findings re-read after each epoch
+            seen["revised"] = seen.get("revised", 0) + 1
+
         def state_dict(self):
             return {"n": len(seen["updates"])}
 
@@ -181,7 +182,7 @@ def test_epoch_end_and_check_test_feed_the_curve_rules(monkeypatch):
     doc.epoch_end({"loss": 1.0, "val_loss": 1.1, "val_accuracy": 0.5})
     doc.epoch_end({"loss": 0.9, "val_loss": 1.0, "val_accuracy": 0.6})
     assert seen["init"] == (3, {"dropout": 0.3})
-    assert seen["updates"] == [(0, 1.1, 7), (1, 1.0, 7)]
+    assert seen["updates"] == [(0, 1.1, 7), (1, 1.0, 7)] and seen["revised"] == 2
     # no check_data: nothing known about classes, sizes or a reference model
     assert seen["facts"] == {"task": None, "num_classes": None, "n_val": None, "reference": None}
     found = doc.check_test({"loss": 2.0, "accuracy": 0.3})
@@ -221,6 +222,9 @@ def test_underfitting_is_dropped_when_a_live_cause_explains_it(monkeypatch):
         def update(self, epoch, logs, step=None):
             return [Finding("underfitting", "warning", "loss stays high", Fix("train longer"))]
 
+        def revise(self, doctor):
+            pass
+
     fake = types.ModuleType("trainwise.doctor.curves")
     fake.CurveRules = CurveRules
     monkeypatch.setitem(sys.modules, "trainwise.doctor.curves", fake)
@@ -240,6 +244,9 @@ def test_overfitting_verdicts_are_dropped_in_an_unstable_run(monkeypatch):
                 Finding("overfitting", "warning", "val loss rose", Fix("stop early")),
                 Finding("overconfident_predictions", "warning", "val loss rose", Fix("flood")),
             ]
+
+        def revise(self, doctor):
+            pass
 
     fake = types.ModuleType("trainwise.doctor.curves")
     fake.CurveRules = CurveRules
@@ -286,3 +293,14 @@ def test_the_epochs_learning_rates_survive_a_mid_epoch_resume():
     again = Doctor(model, opt, total_epochs=10)
     again.load_state_dict(json.loads(json.dumps(doc.state_dict())))
     assert again._epoch_lrs == doc._epoch_lrs == (0.1, 0.1)
+
+
+def test_passed_is_the_ci_gate_at_a_severity():
+    doc = Doctor(net())
+    assert doc.passed() and doc.passed(fail_on="error")
+    doc._add([Finding("lr_too_high", "warning", "loss diverges", Fix("lower lr"))])
+    assert not doc.passed(fail_on="warning") and doc.passed(fail_on="error")
+    doc._add([Finding("nan_loss", "error", "loss is nan", Fix("lower lr"))])
+    assert not doc.passed(fail_on="error")
+    with pytest.raises(ValueError, match="fail_on: 'info' is not allowed; allowed: warning"):
+        doc.passed(fail_on="info")

@@ -20,6 +20,8 @@ from trainwise.cli.main import main
 from trainwise.models.build import build_model
 from trainwise.run import load_config
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 BASE_YAML = """\
 data:
   name: circles
@@ -77,6 +79,8 @@ class Ctx:
         return str(blocker / "run")
 
 
+# The case tables below are built at import time, where fixtures cannot reach: these inputs
+# stay local (tiny_classification draws x the same way, but labels follow x there).
 def _xy(n=20, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(n, 3, generator=g), torch.arange(n) % 2
@@ -328,7 +332,6 @@ def _run_cli(argv, capsys):
 
 @pytest.mark.parametrize("build,needles", [pytest.param(b, n, id=i) for i, b, n in CLI_CASES])
 def test_cli_bad_input_exits_2_with_a_clear_message(build, needles, tmp_path, capsys):
-    torch.set_num_threads(1)
     code, err = _run_cli(build(Ctx(tmp_path)), capsys)
     assert code == 2, err
     assert "Traceback" not in err and "internal error" not in err
@@ -340,9 +343,8 @@ def test_cli_bad_input_exits_2_with_a_clear_message(build, needles, tmp_path, ca
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
+def finished_run(one_thread, tmp_path_factory):
     """A finished 2-epoch run with one checkpoint per epoch (shared, copied per test)."""
-    torch.set_num_threads(1)
     tmp = tmp_path_factory.mktemp("run")
     ctx = Ctx(tmp)
     assert main(["run", ctx.base, "--out", str(tmp / "run")]) == 0
@@ -393,7 +395,6 @@ def test_cli_resume_skips_a_corrupted_newest_checkpoint_and_names_it(
 
 
 def _fit(model=None, data=None, **kw):
-    torch.set_num_threads(1)
     args = {"epochs": 1, "verbose": False, "batch_size": 8, **kw}
     return tw.fit(model if model is not None else torch.nn.Linear(3, 2), data or _xy(), **args)
 

@@ -60,8 +60,7 @@ def test_bad_arguments():
         Ensemble([nn.Linear(2, 2), "model"])
 
 
-def test_ensemble_of_three_cnns_on_mnist1d_beats_the_members_mean(mnist1d_cache):
-    torch.set_num_threads(1)
+def test_ensemble_of_three_cnns_on_mnist1d_beats_the_members_mean(mnist1d_cache, one_thread):
     bundle = load_data(Config().data, seed=0, cache_dir=mnist1d_cache)
     small_cnn = {
         "name": "cnn",

@@ -4,13 +4,9 @@ from torch import nn
 from trainwise.models.predict import predict_outputs
 
 
-def _net() -> nn.Module:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
-
-
-def test_batched_outputs_equal_one_eval_pass_and_modes_are_restored():
-    model, x = _net(), torch.randn(10, 4)
+def test_batched_outputs_equal_one_eval_pass_and_modes_are_restored(tiny_mlp):
+    model = tiny_mlp(4, 8, 3, act=None, norm=True, dropout=0.5)
+    x = torch.randn(10, 4)  # the global RNG, after the weights
     model.train()
     model[1].eval()  # a deliberately frozen BatchNorm stays frozen
     out = predict_outputs(model, x, batch_size=3)

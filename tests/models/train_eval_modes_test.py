@@ -9,13 +9,7 @@ from torch import nn
 from trainwise.training.batches import TensorBatches
 from trainwise.training.trainer import Trainer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class Tap(nn.Module):
@@ -60,14 +54,15 @@ def test_dropout_is_active_in_training_and_off_in_evaluate_and_predict():
     assert model.training  # train mode is back after evaluate and predict
 
 
-def test_batchnorm_uses_batch_statistics_in_training_and_running_ones_in_evaluation():
+def test_batchnorm_uses_batch_statistics_in_training_and_running_ones_in_evaluation(
+    tiny_regression,
+):
     torch.manual_seed(0)
     tap = Tap()
     bn = nn.BatchNorm1d(3, momentum=0.1, affine=False)  # the output is the normalised input
     model = nn.Sequential(bn, tap, nn.Linear(3, 1))
-    g = torch.Generator().manual_seed(0)
-    x = 5 + 3 * torch.randn(64, 3, generator=g)  # far from the initial stats (0, 1)
-    y = torch.randn(64, 1, generator=g)
+    x, y = tiny_regression(64, 3)
+    x = 5 + 3 * x  # far from the initial stats (0, 1)
     trainer = _trainer(model)
     train = TensorBatches(x, y, 16, seed=0)
 

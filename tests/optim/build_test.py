@@ -9,13 +9,11 @@ from trainwise.optim.build import build_optimizer
 from trainwise.optim.config import OptimizerConfig
 
 
-def _model():
-    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
-
-
-def _group(name, **kw):
-    opt = build_optimizer(OptimizerConfig(name=name, **kw), _model())
-    return type(opt), opt.param_groups[0]
+@pytest.fixture
+def net(tiny_mlp):
+    """Builds Linear(3, 4) -> BatchNorm1d -> Linear(4, 2) from the global RNG as it is: two
+    weights that decay, two biases and a norm layer that do not."""
+    return lambda: tiny_mlp(3, 4, act=None, norm=True, seed=None)
 
 
 @pytest.mark.parametrize(
@@ -63,15 +61,16 @@ def _group(name, **kw):
         ),
     ],
 )
-def test_each_optimizer_gets_its_settings(name, kwargs, cls, expected):
-    got_cls, group = _group(name, lr=0.05, **kwargs)
-    assert got_cls is cls
+def test_each_optimizer_gets_its_settings(name, kwargs, cls, expected, net):
+    opt = build_optimizer(OptimizerConfig(name=name, lr=0.05, **kwargs), net())
+    group = opt.param_groups[0]
+    assert type(opt) is cls
     assert group["lr"] == 0.05
     assert {k: group[k] for k in expected} == expected
 
 
-def test_weight_decay_skips_biases_and_norm_params():
-    model = _model()
+def test_weight_decay_skips_biases_and_norm_params(net):
+    model = net()
     opt = build_optimizer(OptimizerConfig(name="adamw", weight_decay=0.1), model)
     decay, no_decay = opt.param_groups
     assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
@@ -79,9 +78,9 @@ def test_weight_decay_skips_biases_and_norm_params():
     assert len(no_decay["params"]) == 4  # two biases, BN weight and bias
 
 
-def test_adamw_zero_weight_decay_is_really_zero():
+def test_adamw_zero_weight_decay_is_really_zero(net):
     # AdamW's own default is 0.01: a group without the key would silently get it
-    opt = build_optimizer(OptimizerConfig(name="adamw", weight_decay=0.0), _model())
+    opt = build_optimizer(OptimizerConfig(name="adamw", weight_decay=0.0), net())
     assert [g["weight_decay"] for g in opt.param_groups] == [0.0]
 
 
@@ -104,8 +103,8 @@ def test_rmsprop_rho_is_torch_alpha():
     assert p.weight.item() == pytest.approx(-0.01 / math.sqrt(0.1), rel=1e-5)
 
 
-def test_only_trainable_params():
-    model = _model()
+def test_only_trainable_params(net):
+    model = net()
     model[0].requires_grad_(False)
     opt = build_optimizer(None, model)
     ids = {id(p) for g in opt.param_groups for p in g["params"]}
@@ -115,14 +114,14 @@ def test_only_trainable_params():
         build_optimizer(None, model)
 
 
-def test_linear_lr_scaling():
+def test_linear_lr_scaling(net):
     cfg = OptimizerConfig(name="sgd", lr=0.1, lr_scaling="linear", base_batch_size=32)
-    opt = build_optimizer(cfg, _model(), batch_size=128)
+    opt = build_optimizer(cfg, net(), batch_size=128)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.4)
     with pytest.raises(ConfigError, match="needs the batch size"):
-        build_optimizer(cfg, _model())
+        build_optimizer(cfg, net())
     # without scaling, the batch size does not matter
-    plain = build_optimizer(OptimizerConfig(name="sgd", lr=0.1), _model(), batch_size=128)
+    plain = build_optimizer(OptimizerConfig(name="sgd", lr=0.1), net(), batch_size=128)
     assert plain.param_groups[0]["lr"] == 0.1
 
 

@@ -9,18 +9,25 @@ from trainwise.errors import ConfigError
 from trainwise.optim.regularization import RegularizationConfig, WeightPenalty
 
 
-def _model():
-    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.ReLU(), nn.Linear(3, 1))
-    with torch.no_grad():
-        model[0].weight.fill_(0.5)  # 6 entries
-        model[3].weight.fill_(-2.0)  # 3 entries
-        for p in (model[0].bias, model[3].bias, model[1].weight, model[1].bias):
-            p.fill_(7.0)
-    return model
+@pytest.fixture
+def net(tiny_mlp):
+    """Builds Linear(2, 3) -> BatchNorm1d -> ReLU -> Linear(3, 1) with known values: kernel
+    entries 0.5 (6 of them) and -2.0 (3), every bias and norm parameter 7.0."""
+
+    def build():
+        model = tiny_mlp(2, 3, 1, norm=True, seed=None)
+        with torch.no_grad():
+            model[0].weight.fill_(0.5)  # 6 entries
+            model[3].weight.fill_(-2.0)  # 3 entries
+            for p in (model[0].bias, model[3].bias, model[1].weight, model[1].bias):
+                p.fill_(7.0)
+        return model
+
+    return build
 
 
-def test_closed_form_l1_l2_and_l1l2():
-    model = _model()
+def test_closed_form_l1_l2_and_l1l2(net):
+    model = net()
     l1 = WeightPenalty(RegularizationConfig(l1=0.1), model)()
     l2 = WeightPenalty(RegularizationConfig(l2=0.01), model)()
     both = WeightPenalty(RegularizationConfig(l1=0.1, l2=0.01), model)()
@@ -29,8 +36,8 @@ def test_closed_form_l1_l2_and_l1l2():
     assert both.item() == pytest.approx(0.9 + 0.135)
 
 
-def test_biases_and_batchnorm_are_not_penalised():
-    model = _model()
+def test_biases_and_batchnorm_are_not_penalised(net):
+    model = net()
     penalty = WeightPenalty(RegularizationConfig(l1=0.1, l2=0.01), model)
     before = penalty().item()
     with torch.no_grad():
@@ -42,9 +49,9 @@ def test_biases_and_batchnorm_are_not_penalised():
     assert [name for name, _, _ in penalty.penalized] == ["0", "3"]
 
 
-def test_per_layer_override_inherits_unset_coefficients():
+def test_per_layer_override_inherits_unset_coefficients(net):
     cfg = RegularizationConfig(l1=0.1, l2=0.01, layers={"3": {"l2": 0.0}})
-    penalty = WeightPenalty(cfg, _model())
+    penalty = WeightPenalty(cfg, net())
     # layer 3 keeps l1 = 0.1 but has no l2
     assert penalty().item() == pytest.approx(0.1 * 9 + 0.01 * 6 * 0.25)
     assert penalty.penalized == [("0", 0.1, 0.01), ("3", 0.1, 0.0)]
@@ -64,9 +71,9 @@ def test_longest_prefix_wins_and_prefix_respects_dots():
     assert torch.allclose(penalty(), want)
 
 
-def test_unknown_layer_lists_the_model_layers():
+def test_unknown_layer_lists_the_model_layers(net):
     with pytest.raises(ConfigError) as info:
-        WeightPenalty(RegularizationConfig(l2=0.1, layers={"head": {"l2": 0.0}}), _model())
+        WeightPenalty(RegularizationConfig(l2=0.1, layers={"head": {"l2": 0.0}}), net())
     assert str(info.value) == (
         "regularization.layers: 'head' matches no Linear/Conv layer of the model; layer names: 0, 3"
     )
@@ -89,13 +96,13 @@ def test_gradient_of_penalty_is_added_to_the_loss_gradient():
     assert torch.allclose(model.bias.grad, plain_b)
 
 
-def test_inactive_when_all_zero():
-    penalty = WeightPenalty(None, _model())
+def test_inactive_when_all_zero(net):
+    penalty = WeightPenalty(None, net())
     assert not penalty.active and penalty.penalized == []
     assert penalty().item() == 0.0
-    assert WeightPenalty(RegularizationConfig(l2=1e-4), _model()).active
+    assert WeightPenalty(RegularizationConfig(l2=1e-4), net()).active
     # a global zero with a non-zero layer override is active
-    assert WeightPenalty(RegularizationConfig(layers={"0": {"l1": 0.1}}), _model()).active
+    assert WeightPenalty(RegularizationConfig(layers={"0": {"l1": 0.1}}), net()).active
 
 
 def test_tied_and_frozen_weights():

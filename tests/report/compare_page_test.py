@@ -3,6 +3,7 @@ import json
 from trainwise.experiments.comparison.table import table_rows
 from trainwise.report.compare_data import load_compare
 from trainwise.report.compare_page import compare_context
+from trainwise.report.report import write_report
 
 
 def test_rows_of_the_results_table(compare_dir):
@@ -39,3 +40,25 @@ def test_tone_follows_the_metrics_direction(compare_dir):
     drop.diff["test_accuracy"] = {"mean": -0.05, "ci95": [-0.09, -0.01], "p": 0.01}
     row = compare_context(data)["rows"][1]
     assert row.cells[0]["tone"] == "worse" and row.cells[1]["tone"] == "worse"
+
+
+def _doctor_off(trial_dir):
+    summary = json.loads((trial_dir / "summary.json").read_text())
+    summary.update(doctor="off", findings=None)
+    (trial_dir / "summary.json").write_text(json.dumps(summary))
+    (trial_dir / "findings.json").unlink(missing_ok=True)
+
+
+def test_trials_with_the_doctor_off_are_not_a_clean_bill(compare_dir):
+    for seed in (0, 1):
+        _doctor_off(compare_dir / f"trials/baseline/seed-{seed}")
+    data = load_compare(compare_dir)
+    assert [t.doctor_off for t in data.variants[0].trials] == [True, True]
+    assert [t.doctor_off for t in data.variants[1].trials] == [False, False, False]
+    base, drop = compare_context(data)["rows"]
+    assert base.findings == {"codes": [], "trials": 0, "off": 2}
+    assert drop.findings["off"] == 0 and drop.findings["trials"] == 2
+    html = write_report(compare_dir).read_text(encoding="utf-8")
+    assert "doctor off: nothing checked" in html and "the doctor was off" in html
+    # neither variant reads clean: one was not checked, the other has a finding
+    assert html.count("no problems found in any trial") == 0  # dropout has a finding

@@ -1,7 +1,9 @@
 import json
 import math
 
-from trainwise.report.run_data import finite, is_run_dir, load_run
+import yaml
+
+from trainwise.report.run_data import doctor_was_off, finite, is_run_dir, load_run
 
 
 def test_reads_every_file_of_a_run(run_dir):
@@ -48,3 +50,27 @@ def test_is_run_dir(tmp_path):
 def test_finite():
     assert finite(1) == 1.0 and math.isnan(finite(None)) and math.isnan(finite("inf"))
     assert math.isnan(finite(float("-inf"))) and math.isnan(finite([1]))
+
+
+def test_a_run_with_the_doctor_off_has_no_verdict(make_run, tmp_path):
+    """summary.json says ``"doctor": "off"``: no findings (not an empty list), and a note."""
+    run_dir = make_run(tmp_path / "off", probes=False)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary.update(doctor="off", findings=None)
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    run = load_run(run_dir)
+    assert run.findings is None and "doctor was off" in run.notes["findings"]
+    assert "nothing was checked" in run.notes["findings"]
+
+
+def test_an_older_run_with_the_doctor_off_is_read_from_its_config(make_run, tmp_path):
+    """Runs before the summary's ``doctor`` field wrote ``"findings": []``; their config.yaml
+    says ``doctor: false``, which wins over that empty list."""
+    run_dir = make_run(tmp_path / "old", probes=False)
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
+    (run_dir / "config.yaml").write_text(yaml.safe_dump({**cfg, "doctor": False}))
+    assert json.loads((run_dir / "summary.json").read_text())["findings"] == []
+    run = load_run(run_dir)
+    assert run.findings is None and "doctor was off" in run.notes["findings"]
+    assert doctor_was_off(None, {"doctor": True}) is False
+    assert doctor_was_off({"doctor": "on"}, {"doctor": False}) is False  # the summary wins

@@ -1,8 +1,9 @@
 import pytest
+from pydantic import ValidationError
 
 from trainwise.cli.commands import DEFAULT_RECIPE
-from trainwise.errors import ConfigError
-from trainwise.run import load_config
+from trainwise.errors import ConfigError, ConfigTypeError
+from trainwise.run import Config, load_config
 
 
 def _errors(tmp_path, text, overrides=None):
@@ -64,3 +65,46 @@ def test_examples_validate():
     assert (
         Path(__file__).parents[2] / "examples" / "mnist1d.yaml"
     ).read_text() == DEFAULT_RECIPE.read_text()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: Config.model_validate({"optimizer": {"lr": -1}, "training": {"epochs": "x"}}),
+        lambda: Config(optimizer={"lr": -1}, training={"epochs": "x"}),
+        lambda: Config.model_validate_json(
+            '{"optimizer": {"lr": -1}, "training": {"epochs": "x"}}'
+        ),
+    ],
+    ids=["model_validate", "constructor", "model_validate_json"],
+)
+def test_every_pydantic_entry_point_raises_the_project_error(call):
+    """Config.model_validate (and the constructor, and JSON) word errors as load_config does:
+    field, value, what is allowed, all problems at once; never pydantic's ValidationError."""
+    with pytest.raises(ConfigError) as info:
+        call()
+    assert not isinstance(info.value, ValidationError)
+    assert info.value.errors[0] == "optimizer.lr: -1 is not allowed: must be > 0"
+    assert info.value.errors[1].startswith("training.epochs: 'x' is not allowed")
+    assert str(info.value).startswith("2 problems in the config:")
+
+
+def test_model_validate_reads_exactly_as_load_config(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("optimzer:\n  lr: 0.1\nmodel:\n  activation: relux\n")
+    with pytest.raises(ConfigError) as from_file:
+        load_config(p)
+    with pytest.raises(ConfigError) as direct:
+        Config.model_validate({"optimzer": {"lr": 0.1}, "model": {"activation": "relux"}})
+    assert str(direct.value) == str(from_file.value)
+    assert "did you mean 'optimizer'?" in str(direct.value)
+
+
+def test_model_validate_wrong_types_and_good_input():
+    with pytest.raises(ConfigTypeError, match=r"seed: 'a' is not allowed"):
+        Config.model_validate({"seed": "a"})
+    with pytest.raises(ConfigError, match=r"config: a list is not allowed; allowed: a mapping"):
+        Config.model_validate([("seed", 1)])
+    assert Config.model_validate({"seed": 4}).seed == 4 and Config(seed=3).seed == 3
+    cfg = Config.model_validate({"optimizer": {"lr": 3e-3}})
+    assert Config.model_validate(cfg) == cfg and cfg.optimizer.lr == 3e-3

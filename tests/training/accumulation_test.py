@@ -13,37 +13,31 @@ from trainwise.errors import ConfigError
 from trainwise.training.batches import TensorBatches
 from trainwise.training.trainer import Trainer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def _model():
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))  # no BatchNorm
+@pytest.fixture
+def train(tiny_classification, tiny_mlp):
+    """SGD with momentum and a StepLR on n samples of 3 random classes, ``k`` batches a step."""
 
+    def run(n, batch_size, k, epochs=2, callbacks=()):
+        x, y = tiny_classification(n, 5, seed=1, classes=3)
+        model = tiny_mlp(5, 8, 3, act=nn.Tanh)  # no BatchNorm: k micro-batches = one batch
+        opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)
+        trainer = Trainer(
+            model,
+            opt,
+            nn.CrossEntropyLoss(),  # mean-reduced
+            scheduler=sched,
+            accumulate_steps=k,
+            callbacks=callbacks,
+        )
+        # same seed and n: the same permutation every epoch whatever the batch size
+        trainer.fit(TensorBatches(x, y, batch_size, shuffle=True, seed=3), epochs=epochs)
+        return trainer
 
-def _train(n, batch_size, k, epochs=2, callbacks=()):
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(n, 5, generator=g), torch.randint(0, 3, (n,), generator=g)
-    model = _model()
-    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)
-    trainer = Trainer(
-        model,
-        opt,
-        nn.CrossEntropyLoss(),  # mean-reduced
-        scheduler=sched,
-        accumulate_steps=k,
-        callbacks=callbacks,
-    )
-    # same seed and n: the same permutation every epoch whatever the batch size
-    trainer.fit(TensorBatches(x, y, batch_size, shuffle=True, seed=3), epochs=epochs)
-    return trainer
+    return run
 
 
 @pytest.mark.parametrize(
@@ -53,16 +47,16 @@ def _train(n, batch_size, k, epochs=2, callbacks=()):
         (20, 2),  # 5 micro-batches of 4 -> groups 2, 2, 1 (the last one divided by 1)
     ],
 )
-def test_k_micro_batches_equal_one_k_times_larger_batch(n, k):
-    small = _train(n, 4, k)
-    big = _train(n, 4 * k, 1)
+def test_k_micro_batches_equal_one_k_times_larger_batch(n, k, train):
+    small = train(n, 4, k)
+    big = train(n, 4 * k, 1)
     assert small.global_step == big.global_step == 2 * -(-n // (4 * k))
     assert small.lr_steps == big.lr_steps  # scheduler stepped once per optimizer step
     for a, b in zip(small.model.parameters(), big.model.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert small.history[-1]["loss"] == pytest.approx(big.history[-1]["loss"], rel=1e-5)
     # and the update really differs from k separate steps on the micro-batches
-    separate = _train(n, 4, 1)
+    separate = train(n, 4, 1)
     assert not torch.allclose(separate.model[0].weight, big.model[0].weight, atol=1e-4)
 
 
@@ -83,9 +77,11 @@ class Events(Callback):
         self.events.append(("end", step, round(float(loss), 6), trainer.batches_done))
 
 
-def test_events_count_optimizer_steps_and_get_the_group_mean_loss():
+def test_events_count_optimizer_steps_and_get_the_group_mean_loss(
+    train, tiny_classification, tiny_mlp
+):
     ev = Events()
-    trainer = _train(20, 4, 2, epochs=1, callbacks=[ev])
+    trainer = train(20, 4, 2, epochs=1, callbacks=[ev])
     kinds = [e[0] for e in ev.events]
     assert kinds == ["start", "start", "backward", "before_step", "end"] * 2 + [
         "start",
@@ -97,11 +93,10 @@ def test_events_count_optimizer_steps_and_get_the_group_mean_loss():
     assert [e[3] for e in ev.events if e[0] == "end"] == [2, 4, 5]  # batches done at a step
     # the step loss is the mean of the group's micro-batch losses: recompute the first one
     # (the initial weights, the first 8 samples of epoch 0's order)
-    g = torch.Generator().manual_seed(1)
-    x, y = torch.randn(20, 5, generator=g), torch.randint(0, 3, (20,), generator=g)
+    x, y = tiny_classification(20, 5, seed=1, classes=3)
     idx = TensorBatches(x, y, 4, seed=3).order(0)[:8]
     with torch.no_grad():
-        out = _model()(x[idx])
+        out = tiny_mlp(5, 8, 3, act=nn.Tanh)(x[idx])
         mean = (
             nn.functional.cross_entropy(out[:4], y[idx[:4]])
             + nn.functional.cross_entropy(out[4:], y[idx[4:]])
@@ -134,27 +129,31 @@ class InterruptRequestAt(Callback):
         self.stopped_after = trainer.batches_done
 
 
-def _fit(out, callbacks=(), resume=False):
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(80, 5, generator=g)
-    y = (x[:, 0] > x[:, 1]).long()
-    return tw.fit(
-        _model(),
-        (x, y),
-        validation_split=0.25,
-        epochs=3,
-        batch_size=8,
-        accumulate_steps=3,  # 8 batches per epoch -> groups 3, 3, 2
-        lr=3e-2,
-        schedule={"name": "cosine", "warmup_steps": 2},
-        grad_clip_norm=1.0,
-        callbacks=list(callbacks),
-        verbose=False,
-        out_dir=out,
-        resume=resume,
-        checkpoint_every_steps=1,
-        seed=4,
-    )
+@pytest.fixture
+def fit(tiny_classification, tiny_mlp):
+    """3 epochs of 3 optimizer steps (8 batches, accumulated 3, 3, 2), a checkpoint a step."""
+
+    def run(out, callbacks=(), resume=False):
+        x, y = tiny_classification(80, 5, label=lambda x: x[:, 0] > x[:, 1])
+        return tw.fit(
+            tiny_mlp(5, 8, 3, act=nn.Tanh),
+            (x, y),
+            validation_split=0.25,
+            epochs=3,
+            batch_size=8,
+            accumulate_steps=3,  # 8 batches per epoch -> groups 3, 3, 2
+            lr=3e-2,
+            schedule={"name": "cosine", "warmup_steps": 2},
+            grad_clip_norm=1.0,
+            callbacks=list(callbacks),
+            verbose=False,
+            out_dir=out,
+            resume=resume,
+            checkpoint_every_steps=1,
+            seed=4,
+        )
+
+    return run
 
 
 def _log(path):
@@ -165,14 +164,14 @@ def _log(path):
 
 
 @pytest.mark.parametrize("request_at, stopped_after", [(2, 3), (7, 8), (11, 3)])
-def test_interrupt_waits_for_the_step_and_resume_is_exact(tmp_path, request_at, stopped_after):
-    full = _fit(tmp_path / "full")
+def test_interrupt_waits_for_the_step_and_resume_is_exact(tmp_path, request_at, stopped_after, fit):
+    full = fit(tmp_path / "full")
     assert len(full.lr_steps) == 9  # 3 epochs x 3 optimizer steps
     stopper = InterruptRequestAt(request_at)
-    part = _fit(tmp_path / "part", callbacks=[stopper])
+    part = fit(tmp_path / "part", callbacks=[stopper])
     assert part.interrupted
     assert stopper.stopped_after == stopped_after  # batches of the epoch: a group boundary
-    resumed = _fit(tmp_path / "part", resume=True)
+    resumed = fit(tmp_path / "part", resume=True)
     for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
         assert torch.equal(a, b)
     assert _log(tmp_path / "full") == _log(tmp_path / "part")

@@ -9,18 +9,11 @@ from torch import nn
 
 import trainwise as tw
 from trainwise.errors import ConfigError
-from trainwise.training.amp import resolve_precision
+from trainwise.training.amp import resolve_precision, tf32_mode
 from trainwise.training.batches import TensorBatches
 from trainwise.training.trainer import Trainer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny tensors: several threads only fight over the shared cores
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize(
@@ -151,3 +144,58 @@ def test_scaler_state_round_trips_through_trainer_state_dict():
     other.load_state_dict(state)
     assert other.scaler.get_scale() == 1024.0
     assert Trainer(model, opt, nn.CrossEntropyLoss()).state_dict()["scaler"] is None
+
+
+def test_tf32_mode_sets_and_restores_torch_setting():
+    matmul = torch.backends.cuda.matmul
+    field = "fp32_precision" if hasattr(matmul, "fp32_precision") else "allow_tf32"
+    before = getattr(matmul, field)
+    with tf32_mode(True):
+        assert getattr(matmul, field) in ("tf32", True)
+    assert getattr(matmul, field) == before
+    with tf32_mode(False):
+        assert getattr(matmul, field) in ("ieee", False)
+    with tf32_mode(None):  # the default: torch's setting is left alone
+        assert getattr(matmul, field) == before
+    assert getattr(matmul, field) == before
+
+
+class TimesThousand(nn.Module):
+    """Cross-entropy x 1000: fp16 gradients overflow at the scaler's initial scale 2**16."""
+
+    def forward(self, out, target):
+        return nn.functional.cross_entropy(out, target) * 1000
+
+
+def test_fp16_skipped_steps_are_counted_logged_and_not_a_doctor_finding():
+    torch.manual_seed(0)
+    x = torch.randn(256, 20)
+    y = (x[:, :10].sum(1) > 0).long()
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 2))
+    result = tw.fit(
+        model, (x, y), loss=TimesThousand(), task="classification", epochs=2, batch_size=32,
+        precision="fp16", verbose=False, doctor={"probe_every": 4},
+    )  # fmt: skip
+    skipped = [h["skipped_steps"] for h in result.history]
+    # each overflow halves the scale (growth needs 2000 clean steps): 2**16 -> 2**8 is 8 skips
+    assert result.history[-1]["grad_scale"] == 256.0 and sum(skipped) == 8
+    assert skipped[0] >= 4  # most in the first epoch, while the scale is far too large
+    # the skipped steps' infinite gradients are the scaler's, not exploding gradients, and
+    # their unchanged weights are not frozen parameters; the probes moved to the next step
+    codes = {f.code for f in result.findings}
+    assert not codes & {"exploding_gradients", "params_not_updating", "nan_loss"}, codes
+    # the first 8 steps are all probed, so most skips fell on probes
+    assert 4 <= result.doctor.skipped_probes <= 8
+    log = result.doctor.probe_log
+    assert len(log) >= 3  # the moved probes read clean steps: finite gradient norms
+    assert all(v is not None for r in log for v in r["grad_norm"].values())
+
+
+def test_skipped_steps_count_survives_a_mid_epoch_resume():
+    model = nn.Linear(6, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    trainer = Trainer(model, opt, nn.CrossEntropyLoss(), precision="fp16")
+    trainer._skipped = torch.tensor(3.0)
+    other = Trainer(model, opt, nn.CrossEntropyLoss(), precision="fp16")
+    other.load_state_dict(trainer.state_dict())
+    assert float(other._skipped) == 3.0

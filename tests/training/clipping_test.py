@@ -11,13 +11,7 @@ from trainwise.callbacks.callback import Callback
 from trainwise.training.batches import TensorBatches
 from trainwise.training.trainer import Trainer
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _global_norm(model):
@@ -39,25 +33,35 @@ class GradSpy(Callback):
         self.max_after.append(max(float(p.grad.abs().max()) for p in trainer.model.parameters()))
 
 
-def _train(epochs=2, **clip):
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(0)
-    x, y = 3 * torch.randn(32, 4, generator=g), torch.randint(0, 2, (32,), generator=g)
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    spy = GradSpy()
-    trainer = Trainer(
-        model,
-        torch.optim.SGD(model.parameters(), lr=0.1),
-        nn.CrossEntropyLoss(),
-        callbacks=[spy],
-        **clip,
-    )
-    trainer.fit(TensorBatches(x, y, 8, seed=0), epochs=epochs)
-    return trainer, spy
+def _noise(tiny_classification, n):
+    """Random labels and inputs scaled by 3: gradients large enough to clip."""
+    x, y = tiny_classification(n, 4, classes=2)
+    return 3 * x, y
 
 
-def test_norm_clipping_logs_the_pre_clip_norm_mean_and_max_per_epoch():
-    trainer, spy = _train(grad_clip_norm=0.5)
+@pytest.fixture
+def train(tiny_classification, tiny_mlp):
+    """2 epochs of 4 SGD steps with ``clip`` options; returns (trainer, GradSpy)."""
+
+    def run(epochs=2, **clip):
+        x, y = _noise(tiny_classification, 32)
+        model = tiny_mlp(4, 8)
+        spy = GradSpy()
+        trainer = Trainer(
+            model,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            nn.CrossEntropyLoss(),
+            callbacks=[spy],
+            **clip,
+        )
+        trainer.fit(TensorBatches(x, y, 8, seed=0), epochs=epochs)
+        return trainer, spy
+
+    return run
+
+
+def test_norm_clipping_logs_the_pre_clip_norm_mean_and_max_per_epoch(train):
+    trainer, spy = train(grad_clip_norm=0.5)
     steps = 4  # per epoch
     for epoch, logs in enumerate(trainer.history):
         norms = spy.before[epoch * steps : (epoch + 1) * steps]
@@ -68,48 +72,40 @@ def test_norm_clipping_logs_the_pre_clip_norm_mean_and_max_per_epoch():
     assert float(trainer.last_grad_norm) == pytest.approx(spy.before[-1], rel=1e-5)
 
 
-def test_value_clipping_caps_every_entry_and_logs_no_norm():
-    trainer, spy = _train(grad_clip_value=0.05)
+def test_value_clipping_caps_every_entry_and_logs_no_norm(train):
+    trainer, spy = train(grad_clip_value=0.05)
     assert max(spy.max_before) > 0.05
     assert max(spy.max_after) == pytest.approx(0.05)  # capped at the value (in float32)
     assert "grad_norm" not in trainer.history[0]
 
 
-def test_without_clipping_gradients_are_untouched():
-    trainer, spy = _train()
+def test_without_clipping_gradients_are_untouched(train):
+    trainer, spy = train()
     assert spy.before == spy.after
     assert "grad_norm" not in trainer.history[0] and trainer.last_grad_norm is None
 
 
-class InterruptAt(Callback):
-    def on_batch_end(self, trainer, step, loss, output, target):
-        if trainer.global_step == 6:  # mid epoch 2
-            trainer.interrupt("test interrupt")
+def test_epoch_norm_statistics_survive_a_mid_epoch_resume(
+    tmp_path, tiny_classification, tiny_mlp, interrupt_at
+):
+    def fit(out, callbacks=(), resume=False):
+        x, y = _noise(tiny_classification, 40)
+        return tw.fit(
+            tiny_mlp(4, 8),
+            (x, y),
+            epochs=3,
+            batch_size=8,
+            grad_clip_norm=0.5,
+            callbacks=list(callbacks),
+            verbose=False,
+            out_dir=out,
+            resume=resume,
+            checkpoint_every_steps=1,
+        )
 
-
-def _fit(out, callbacks=(), resume=False):
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(0)
-    x, y = 3 * torch.randn(40, 4, generator=g), torch.randint(0, 2, (40,), generator=g)
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    return tw.fit(
-        model,
-        (x, y),
-        epochs=3,
-        batch_size=8,
-        grad_clip_norm=0.5,
-        callbacks=list(callbacks),
-        verbose=False,
-        out_dir=out,
-        resume=resume,
-        checkpoint_every_steps=1,
-    )
-
-
-def test_epoch_norm_statistics_survive_a_mid_epoch_resume(tmp_path):
-    _fit(tmp_path / "full")
-    assert _fit(tmp_path / "part", callbacks=[InterruptAt()]).interrupted
-    _fit(tmp_path / "part", resume=True)
+    fit(tmp_path / "full")
+    assert fit(tmp_path / "part", callbacks=[interrupt_at(6)]).interrupted  # mid epoch 2
+    fit(tmp_path / "part", resume=True)
 
     def log(run):
         lines = (tmp_path / run / "metrics.jsonl").read_text().splitlines()

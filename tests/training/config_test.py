@@ -50,3 +50,36 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match="training.device: 'cuda:1' is not available"):
             resolve_device("cuda:1")
+
+
+def test_resolve_device_auto_picks_cuda_when_torch_sees_a_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu"
+
+
+def test_tf32_and_compile_defaults_and_checks():
+    cfg = TrainingConfig()
+    assert (cfg.tf32, cfg.compile) == (None, False)  # None: torch's own TF32 setting stands
+    assert TrainingConfig(tf32=True, compile=True).model_dump()["tf32"] is True
+    for field in ("tf32", "compile"):
+        with pytest.raises(ValidationError, match=field):
+            TrainingConfig(**{field: "fast"})
+
+
+def test_tf32_and_compile_reach_the_trainer_through_fit(monkeypatch):
+    import trainwise as tw
+    from trainwise.training import trainer as trainer_module
+
+    seen = {}
+    real_init = trainer_module.Trainer.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.update(tf32=kwargs["tf32"], compile=kwargs["compile"])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module.Trainer, "__init__", spy)
+    x, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+    tw.fit(torch.nn.Linear(3, 2), (x, y), epochs=1, tf32=False, doctor=False, verbose=False)
+    assert seen == {"tf32": False, "compile": False}

@@ -38,12 +38,7 @@ DOCTOR_PROBE_STEP = 10
 DOCTOR_FIRST_STEP = 14
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class _Phase:

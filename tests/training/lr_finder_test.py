@@ -92,8 +92,7 @@ def _train_fixed(lr: float, x, y, epochs: int = 3, batch: int = 32) -> tuple[flo
     return loss, (out.argmax(1) == y).float().mean().item()
 
 
-def test_suggestion_is_inside_the_good_range_of_logistic_regression():
-    torch.set_num_threads(1)
+def test_suggestion_is_inside_the_good_range_of_logistic_regression(one_thread):
     x, y = _blobs()
     # The good range, measured: SGD at fixed LRs for 3 epochs; good = accuracy >= 97% and a
     # loss within 4x of the best LR's.

@@ -10,10 +10,12 @@ from trainwise.training.lr_suggestions import (
     describe,
     min_div_10,
     pick,
+    retry_text,
     smooth_losses,
     steepest,
     suggest,
     valley,
+    why_no_suggestion,
 )
 
 
@@ -117,3 +119,45 @@ def test_agreement_pick_and_message():
     close = {"steepest": 1e-3, "valley": 2e-3, "min_div_10": 1.5e-3}
     assert "agree within 0.30 decades" in describe(close, agreement(close))
     assert describe(dict.fromkeys(s), None).startswith("no suggestion")
+
+
+SWEEP = {"start_lr": 1e-7, "end_lr": 10.0, "num_steps": 100}
+
+
+def _plateau_then_rise(rise_at: int, n: int = 94, seed: int = 0):
+    """A sweep that never learned: batch noise on 0.69 up to step ``rise_at``, then a blow-up."""
+    rng = np.random.default_rng(seed)
+    lrs = np.logspace(-7, 1, 100)[:n]
+    raw = 0.69 + 0.01 * rng.standard_normal(n)
+    raw[rise_at:] *= 1.25 ** np.arange(1, n - rise_at + 1)
+    return lrs, raw, smooth_losses(raw, 0.05)
+
+
+@pytest.mark.parametrize("rise_at", [40, 60, 80])
+def test_a_plateau_then_divergence_asks_for_more_steps_from_below_the_rise(rise_at):
+    lrs, raw, smoothed = _plateau_then_rise(rise_at)
+    why, retry = why_no_suggestion(lrs, raw, smoothed, SWEEP, stopped=True)
+    assert retry["num_steps"] == 300 and set(retry) == {"start_lr", "num_steps"}
+    # the loss left the plateau at lrs[rise_at] (the average lags a few steps): the retry
+    # starts 3 decades below, at a power of ten
+    rise = lrs[rise_at]
+    assert rise / 1e4 < retry["start_lr"] <= rise / 1e3 * 10
+    assert math.log10(retry["start_lr"]) == round(math.log10(retry["start_lr"]))
+    assert "stayed near its starting level (0.69" in why and "steps" in why
+
+
+def test_a_flat_sweep_asks_for_a_higher_end_or_more_steps():
+    rng = np.random.default_rng(2)
+    raw = 0.69 + 0.01 * rng.standard_normal(100)
+    lrs = np.logspace(-7, -2, 100)
+    low_end = {**SWEEP, "end_lr": 1e-2}
+    why, retry = why_no_suggestion(lrs, raw, smooth_losses(raw), low_end, stopped=False)
+    assert retry == {"end_lr": 10.0, "num_steps": 300} and "never got high enough" in why
+    why, retry = why_no_suggestion(lrs, raw, smooth_losses(raw), SWEEP, stopped=False)
+    assert retry == {"num_steps": 300} and "does not learn" in why
+
+
+def test_a_non_finite_first_loss_is_not_the_lr():
+    why, retry = why_no_suggestion([1e-7], [math.nan], [math.nan], SWEEP, stopped=True)
+    assert retry == {} and "first step" in why and "trainwise doctor" in why
+    assert retry_text({"start_lr": 1e-05, "num_steps": 300}) == "start_lr=1e-05, num_steps=300"

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -37,23 +38,30 @@ class Recorder(Callback):
         self.events.append("fit_end")
 
 
-def _setup(seed=0, callbacks=()):
-    torch.manual_seed(seed)
-    x = torch.randn(8, 3)
-    y = torch.randint(0, 2, (8,))
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    trainer = Trainer(model, opt, nn.CrossEntropyLoss(), "classification", callbacks=callbacks)
-    return (
-        trainer,
-        TensorBatches(x, y, batch_size=4, seed=seed),
-        TensorBatches(x, y, 8, shuffle=False),
-    )
+@pytest.fixture
+def make_trainer(tiny_mlp):
+    """Builds (trainer, train batches, val batches): 8 random samples and labels, then the
+    model, all from the global RNG seeded with ``seed``."""
+
+    def build(seed=0, callbacks=()):
+        torch.manual_seed(seed)
+        x = torch.randn(8, 3)
+        y = torch.randint(0, 2, (8,))
+        model = tiny_mlp(3, 4, seed=None)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        trainer = Trainer(model, opt, nn.CrossEntropyLoss(), "classification", callbacks=callbacks)
+        return (
+            trainer,
+            TensorBatches(x, y, batch_size=4, seed=seed),
+            TensorBatches(x, y, 8, shuffle=False),
+        )
+
+    return build
 
 
-def test_event_order():
+def test_event_order(make_trainer):
     rec = Recorder()
-    trainer, train, val = _setup(callbacks=[rec])
+    trainer, train, val = make_trainer(callbacks=[rec])
     trainer.fit(train, val, epochs=1)
     assert rec.events == [
         "fit_start",
@@ -71,18 +79,18 @@ def test_event_order():
     ]
 
 
-def test_unused_events_are_not_dispatched():
+def test_unused_events_are_not_dispatched(make_trainer):
     class OnlyEpochs(Callback):
         def on_epoch_end(self, trainer, epoch, logs):
             pass
 
-    trainer, _, _ = _setup(callbacks=[OnlyEpochs()])
+    trainer, _, _ = make_trainer(callbacks=[OnlyEpochs()])
     assert trainer.callbacks.listeners["on_batch_end"] == []
     assert len(trainer.callbacks.listeners["on_epoch_end"]) == 1
 
 
-def test_history_fields_and_steps():
-    trainer, train, val = _setup()
+def test_history_fields_and_steps(make_trainer):
+    trainer, train, val = make_trainer()
     history = trainer.fit(train, val, epochs=3)
     assert [h["epoch"] for h in history] == [1, 2, 3]
     assert set(history[0]) == {
@@ -97,10 +105,10 @@ def test_history_fields_and_steps():
     assert trainer.global_step == 6 and len(trainer.lr_steps) == 6
 
 
-def test_same_seed_gives_bitwise_equal_weights():
-    a, train_a, val_a = _setup(seed=1)
+def test_same_seed_gives_bitwise_equal_weights(make_trainer):
+    a, train_a, val_a = make_trainer(seed=1)
     a.fit(train_a, val_a, epochs=3)
-    b, train_b, val_b = _setup(seed=1)
+    b, train_b, val_b = make_trainer(seed=1)
     b.fit(train_b, val_b, epochs=3)
     for pa, pb in zip(a.model.parameters(), b.model.parameters()):
         assert torch.equal(pa, pb)
@@ -122,8 +130,8 @@ def test_validation_runs_in_eval_mode_and_restores_train_mode():
     assert model.training
 
 
-def test_nan_loss_stops_with_a_reason():
-    trainer, train, val = _setup()
+def test_nan_loss_stops_with_a_reason(make_trainer):
+    trainer, train, val = make_trainer()
     with torch.no_grad():
         trainer.model[0].weight.fill_(float("nan"))
     history = trainer.fit(train, val, epochs=5)
@@ -131,18 +139,18 @@ def test_nan_loss_stops_with_a_reason():
     assert "became nan in epoch 1" in trainer.stop_reason
 
 
-def test_clipping_by_norm_records_norm_before_clipping():
-    trainer, train, val = _setup()
+def test_clipping_by_norm_records_norm_before_clipping(make_trainer):
+    trainer, train, val = make_trainer()
     trainer.grad_clip_norm = 1e-6
     trainer.fit(train, val, epochs=1)
     assert trainer.last_grad_norm is not None and float(trainer.last_grad_norm) > 1e-6
 
 
-def test_stop_training_from_a_callback_ends_after_the_epoch():
+def test_stop_training_from_a_callback_ends_after_the_epoch(make_trainer):
     class StopAt2(Callback):
         def on_epoch_end(self, trainer, epoch, logs):
             if epoch == 1:
                 trainer.stop_training = True
 
-    trainer, train, val = _setup(callbacks=[StopAt2()])
+    trainer, train, val = make_trainer(callbacks=[StopAt2()])
     assert len(trainer.fit(train, val, epochs=10)) == 2

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import shlex
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 from trainwise.vocabulary import format_number
@@ -94,16 +94,24 @@ def print_finding(console: Console, number: int, finding: dict[str, Any]) -> Non
     head.append(severity.upper(), style=SEVERITY_STYLE.get(severity, "bold"))
     head.append(f" {finding.get('code', '?')}", style="bold")
     console.print(head)
-    body = [Text(f"where: {where_and_when(finding)}", style="dim"), Text(finding["message"])]
     fix = finding.get("fix") or {}
+    _paragraph(console, f"where: {where_and_when(finding)}", "dim")
+    _paragraph(console, str(finding.get("message", "")))
     if fix.get("text"):
-        body.append(Text(f"fix: {fix['text']}"))
-    for line in body:  # paragraphs: rich wraps them to the console's width, indented
-        console.print(Padding(line, (0, 0, 0, INDENT)))
+        _paragraph(console, f"fix: {fix['text']}")
     if fix.get("overrides"):
         # one unbroken line whatever the width: the reader copies it as it is
         line = " " * INDENT + overrides_line(fix["overrides"])
         console.print(Text(line, style="green"), soft_wrap=True)
+
+
+def _paragraph(console: Console, text: str, style: str = "") -> None:
+    """``text`` wrapped at spaces to the console's width, indented by :data:`INDENT`, without
+    the trailing spaces rich's padding would add (they would end up in a log)."""
+    width = max(20, console.width - INDENT)
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    for line in lines:
+        console.print(Text(" " * INDENT + line, style=style), soft_wrap=True)
 
 
 def print_findings(console: Console, findings: list[dict[str, Any]], title: str) -> None:

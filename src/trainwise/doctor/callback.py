@@ -60,7 +60,9 @@ class DoctorCallback(Callback):
         self.doctor.after_backward(loss)
 
     def on_batch_end(self, trainer, step: int, loss, output, target) -> None:
-        self.doctor.step(loss, inputs=self._inputs, targets=target, outputs=output)
+        # fp16: the trainer's device flag of a step the GradScaler skipped (None otherwise)
+        skipped = getattr(trainer, "step_skipped", None)
+        self.doctor.step(loss, inputs=self._inputs, targets=target, outputs=output, skipped=skipped)
         self._inputs = None
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict[str, Any]) -> None:

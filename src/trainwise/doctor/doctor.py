@@ -25,8 +25,8 @@ import torch
 from torch import nn
 
 from trainwise.doctor.curve_inputs import class_counts, curve_facts, epoch_logs, split_rows
-from trainwise.doctor.finding import Finding, rank
-from trainwise.doctor.live import LiveContext, make_live_rules, nan_source
+from trainwise.doctor.finding import Finding, passes, rank
+from trainwise.doctor.live import LiveContext, LoopWatch, make_live_rules, nan_source
 from trainwise.doctor.live.loss_track import LossTrack
 from trainwise.doctor.precedence import CONSEQUENCE_HOLD, causes, outranked
 from trainwise.doctor.preflight import run_preflight
@@ -112,12 +112,15 @@ class Doctor:
         self.schedule = ProbeSchedule(every=probe_every or auto_every(total_steps))
         self.prober = Prober(model, self.layout)
         self.rules = make_live_rules()
+        self.loop = LoopWatch(model, optimizer, self.layout, self.schedule)  # the loop's own facts
         self._every_step_rules = [r for r in self.rules if r.every_step]
         self.losses = LossTrack()
         self.probes: deque = deque(maxlen=8)
         #: one compact record per probe (see ProbeReading.record); fit writes it to probes.jsonl
         self.probe_log: list[dict[str, Any]] = []
         self.step_count = 0  # optimizer steps seen
+        #: probes dropped because fp16 loss scaling skipped their step (see :meth:`step`)
+        self.skipped_probes = 0
         self.epoch = 0  # epochs finished
         self.max_lr: float | None = None
         #: the LR at the current epoch's first and latest step (for the curve rules)
@@ -200,13 +203,17 @@ class Doctor:
         if not math.isfinite(value) and not self.halted:
             self._pre["params"] = nan_source.keep_pre_update(self.layout)
 
-    def step(self, loss, inputs=None, targets=None, outputs=None) -> list[Finding]:
+    def step(self, loss, inputs=None, targets=None, outputs=None, skipped=None) -> list[Finding]:
         """Call once per optimizer step, after ``optimizer.step()``; returns new findings.
 
         ``loss`` is the step's loss (tensor or float); ``inputs``/``targets``/``outputs`` (all
         optional) are the batch and the model's output on it: inputs let the doctor name the
         module where a NaN started, targets feed the shuffling and trivial-loss checks,
-        outputs the loss/output pairing check.
+        outputs the loss/output pairing check. ``skipped`` (default None): truthy (a bool or a
+        one-element tensor) when fp16 loss scaling skipped this step because its gradients
+        overflowed; it is read only on a probed step, whose probe is then moved to the next
+        step: the overflowed gradients and unchanged weights are the scaler's doing, not
+        exploding gradients or frozen parameters.
         """
         t = self.step_count
         pre = self._pre if self._pre is not None and self._pre["step"] == t else None
@@ -223,7 +230,12 @@ class Doctor:
             self.task = infer_task(targets) if isinstance(targets, torch.Tensor) else None
         self.losses.add(t, value)
         probe = None
-        if self.prober.armed_step == t:
+        moved = False
+        if self.prober.armed_step == t and skipped is not None and bool(skipped):
+            self.prober.disarm()
+            self.skipped_probes += 1
+            moved = True
+        elif self.prober.armed_step == t:
             probe = self.prober.collect(t, self.epoch, inputs, outputs)
             if probe is not None:
                 self.probes.append(probe)
@@ -250,6 +262,7 @@ class Doctor:
             locate=lambda: self._locate(inputs, outputs, pre),
             label_counts=self.label_counts,
             regularization=self.regularization,
+            loop=self.loop.observe(t, loss),
         )
         new = self._run_rules(ctx, value)
         if not math.isfinite(value):
@@ -257,7 +270,7 @@ class Doctor:
             self.prober.disarm()
         self.step_count = t + 1
         self._pre = None
-        if not self.halted and self.schedule.is_probe(t + 1):
+        if not self.halted and (moved or self.schedule.is_probe(t + 1)):
             self.prober.arm(t + 1)
         return self._add(new)
 
@@ -308,7 +321,9 @@ class Doctor:
         logs = epoch_logs(logs, self._epoch_lrs, self.optimizer)
         self._epoch_lrs = (None, None)
         found = curves.update(epoch, logs, step=self.step_count)
-        return self._add([f for f in found if not outranked(f.code, self._codes)])
+        new = self._add([f for f in found if not outranked(f.code, self._codes)])
+        curves.revise(self)  # withdraw or demote what the curves now contradict
+        return [f for f in new if f in self._findings]
 
     def check_test(self, test_logs: dict[str, Any]) -> list[Finding]:
         """After training: compare test metrics ("loss", "accuracy" or "test_loss", ...) with
@@ -331,9 +346,14 @@ class Doctor:
         )
         return self._add(list(found))
 
+    def passed(self, fail_on: str = "warning") -> bool:
+        """False when a finding at or above ``fail_on`` ("warning" | "error") exists (CI gate)."""
+        return passes(self._findings, fail_on)
+
     def close(self) -> None:
-        """Remove every hook the doctor placed on the model."""
+        """Remove every hook the doctor placed on the model (and on the optimizer)."""
         self.prober.disarm()
+        self.loop.close()
 
     # -- resume ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -367,7 +387,7 @@ class Doctor:
         self.label_counts = {int(k): int(v) for k, v in state.get("label_counts", {}).items()}
         self._findings = [Finding.from_dict(d) for d in state.get("findings", [])]
         self._held = [Finding.from_dict(d) for d in state.get("held", [])]
-        self._codes = {f.code for f in self._findings}
+        self._codes = {f.code for f in self._findings if f.severity != "info"}
         self.losses.load_state_dict(state["losses"])
         for rule in self.rules:
             if rule.code in state.get("rules", {}):
@@ -384,7 +404,7 @@ class Doctor:
     def _add(self, found: list[Finding]) -> list[Finding]:
         for f in found:
             self._findings.append(f)
-            self._codes.add(f.code)
+            self._codes.update([f.code] if f.severity != "info" else [])  # info explains none
             if self.echo is not None:
                 self.echo(f)
         return found
@@ -393,8 +413,7 @@ class Doctor:
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         lr = float(self.optimizer.param_groups[0].get("lr", 0.0))
-        if self.max_lr is None or lr > self.max_lr:
-            self.max_lr = lr
+        self.max_lr = lr if self.max_lr is None else max(self.max_lr, lr)
         return lr
 
     def _num_classes(self) -> int | None:
@@ -428,6 +447,4 @@ class Doctor:
 
 
 def _as_float(loss) -> float:
-    if isinstance(loss, torch.Tensor):
-        return float(loss.detach())
-    return float(loss)
+    return float(loss.detach() if isinstance(loss, torch.Tensor) else loss)

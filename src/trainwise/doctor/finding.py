@@ -25,6 +25,10 @@ CODES: dict[str, str] = {
     "label_noise": "preflight",
     "split_leakage": "preflight",
     "distribution_shift": "preflight",
+    "labels_collapsed": "preflight+live",
+    "output_cannot_express_labels": "preflight",
+    "validation_class_shift": "preflight",
+    "labels_unrelated": "epoch",
     "loss_output_mismatch": "preflight+live",
     "nan_loss": "live",
     "exploding_gradients": "live",
@@ -34,6 +38,10 @@ CODES: dict[str, str] = {
     "lr_too_high": "live",
     "lr_too_low": "live",
     "params_not_updating": "live",
+    "optimizer_not_stepping": "live",
+    "zero_grad_missing": "live",
+    "frozen_parameters": "live",
+    "lr_schedule_collapsed": "live",
     "loss_not_decreasing": "live",
     "overfitting": "epoch",
     "overconfident_predictions": "epoch",
@@ -132,6 +140,20 @@ def rank(findings: list[Finding]) -> list[Finding]:
         if old is None or _onset(f) < _onset(old):
             best[f.key] = f
     return sorted(best.values(), key=lambda f: (SEVERITY_RANK[f.severity], _onset(f), f.code))
+
+
+def passes(findings: list[Finding], fail_on: str = "warning") -> bool:
+    """False when a finding at or above ``fail_on`` ("warning" or "error") is among
+    ``findings`` (dicts as in findings.json, or :class:`Finding`); the CI gate.
+
+    >>> passes([Finding("nan_loss", "warning", "m", Fix("f"))], "error")
+    True
+    """
+    if fail_on not in ("warning", "error"):
+        raise ValueError(f"fail_on: {fail_on!r} is not allowed; allowed: warning, error")
+    worst = SEVERITY_RANK[fail_on]
+    sev = [f["severity"] if isinstance(f, dict) else f.severity for f in findings]
+    return not any(SEVERITY_RANK.get(s, 9) <= worst for s in sev)
 
 
 def _onset(f: Finding) -> tuple[int, int]:

@@ -11,9 +11,9 @@ stage reads it through :func:`outranked`:
 - curve rules (``Doctor.epoch_end``): a verdict is dropped when one of its causes has fired;
   two curve codes that yield to each other read one symptom two ways, so once one is
   reported the other is not tried (:func:`same_symptom`);
-- a code with no entry yields to nothing: data faults, ``nan_loss``, ``exploding_gradients``
-  (gradients 100x their start or their weights are a cause in their own right) and
-  ``test_shift`` are always reported. ``overfitting`` and ``overconfident_predictions`` do
+- a code with no entry yields to nothing: data faults, ``nan_loss`` and ``test_shift`` are
+  always reported; ``exploding_gradients`` (gradients 100x their start or their weights are
+  a cause in their own right) yields only to ``zero_grad_missing``, whose fix differs. ``overfitting`` and ``overconfident_predictions`` do
   not yield to each other: a validation loss that rises while validation accuracy holds is
   both (each rules the other out only where accuracy clearly moves, see their modules).
 """
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Set
 CONSEQUENCE_HOLD = 10
 
 #: live findings of an unstable run: its updates throw the weights about
-UNSTABLE = ("lr_too_high", "exploding_gradients", "nan_loss")
+UNSTABLE = ("lr_too_high", "exploding_gradients", "nan_loss", "zero_grad_missing")
 #: findings that each explain a stalled loss more specifically than "it does not fall"
 STALL_CAUSES = (
     "nan_loss",
@@ -43,7 +43,23 @@ STALL_CAUSES = (
     "loss_output_mismatch",
     "label_noise",
     "over_regularized",
+    # the loop's own mistakes: nothing is applied, nothing can learn, or the LR is gone
+    "zero_grad_missing",
+    "optimizer_not_stepping",
+    "frozen_parameters",
+    "lr_schedule_collapsed",
+    # the labels themselves: collapsed to one value, beyond the output's reach, or unrelated
+    # to the inputs; no model-side fix can make such a loss fall usefully
+    "labels_collapsed",
+    "output_cannot_express_labels",
+    "labels_unrelated",
 )
+#: held-out splits whose classes differ from training's: their curves measure another task
+CLASS_SHIFT = ("validation_class_shift",)
+#: causes found only after an epoch or more (the curve rules): a curve verdict they explain
+#: is withdrawn even when it came first (``overfitting`` of a net memorising random labels,
+#: before the reference model could say the labels carry no signal): the cause is the report
+RETROACTIVE_CAUSES = ("labels_unrelated",)
 _STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
 
 #: symptom code -> (the codes that explain it, why)
@@ -52,11 +68,24 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         ("unshuffled_data",),
         "the preflight check already named the sorted label order: one report is enough",
     ),
-    "lr_too_high": (
-        ("unshuffled_data", "nan_loss", "over_regularized"),
-        "sorted batches make the loss jump; a penalty pinning the weights makes steps look big",
+    "labels_collapsed": (
+        ("labels_collapsed",),
+        "the preflight check already named the collapsed labels: the batches add nothing",
     ),
-    "lr_too_low": (UNSTABLE, "weights blown up by unstable steps make every update look tiny"),
+    "lr_too_high": (
+        ("unshuffled_data", "nan_loss", "over_regularized", "zero_grad_missing"),
+        "sorted batches make the loss jump; a penalty pinning the weights makes steps look big; "
+        "gradients summed over all past steps make every step too big at any LR",
+    ),
+    "exploding_gradients": (
+        ("zero_grad_missing",),
+        "a .grad never cleared grows with every step: the fix is zero_grad, not clipping",
+    ),
+    "lr_too_low": (
+        (*UNSTABLE, "lr_schedule_collapsed"),
+        "weights blown up by unstable steps make every update look tiny; a collapsed schedule "
+        "is why the LR is tiny (raising the start LR would not help)",
+    ),
     "vanishing_gradients": (
         (*UNSTABLE, "unnormalized_inputs"),
         "unscaled inputs and blown-up weights distort the first/last layer gradient ratio",
@@ -67,8 +96,9 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "saturated_activations": (UNSTABLE, "too-large steps drive pre-activations into the tails"),
     "params_not_updating": (
-        (*UNSTABLE, "dead_relu", "vanishing_gradients", "lr_too_low"),
-        "dead units, vanished gradients or a tiny LR give updates float32 cannot add",
+        (*UNSTABLE, "dead_relu", "vanishing_gradients", "lr_too_low", "optimizer_not_stepping"),
+        "dead units, vanished gradients or a tiny LR give updates float32 cannot add; an "
+        "optimizer that never steps changes nothing",
     ),
     "loss_not_decreasing": (STALL_CAUSES, "the fallback: a specific cause explains a flat loss"),
     "underfitting": (
@@ -79,8 +109,15 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         (*_STALL_BUT_PENALTY, "underfitting"),
         "a stall with a live cause is not the penalty's fault (a tiny LR makes lr * decay ~ 0)",
     ),
-    "overfitting": (UNSTABLE, "an unstable run's validation loss is wild without memorizing"),
-    "overconfident_predictions": (UNSTABLE, "the same: instability, not confidence, moves it"),
+    "overfitting": (
+        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated"),
+        "an unstable run's validation loss is wild without memorizing; validation classes that "
+        "training lacks, or labels with no signal, make it rise whatever the model does",
+    ),
+    "overconfident_predictions": (
+        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated"),
+        "the same: instability, a class shift or signal-free labels, not confidence, move it",
+    ),
 }
 
 
@@ -101,6 +138,16 @@ def outranked(code: str, fired: Set[str]) -> bool:
     (True, False)
     """
     return not fired.isdisjoint(causes(code))
+
+
+def withdrawn_by_late_cause(code: str, fired: Set[str]) -> bool:
+    """True when ``code`` is explained by one of :data:`RETROACTIVE_CAUSES` among ``fired``:
+    the finding is withdrawn even though it was reported before its cause was found.
+
+    >>> withdrawn_by_late_cause("overfitting", {"labels_unrelated"})
+    True
+    """
+    return any(c in fired for c in causes(code) if c in RETROACTIVE_CAUSES)
 
 
 def same_symptom(code: str, among: Iterable[str]) -> list[str]:

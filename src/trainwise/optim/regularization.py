@@ -8,19 +8,11 @@ from torch import Tensor, nn
 
 from trainwise.config.section import Section
 from trainwise.errors import ConfigError
+from trainwise.models.layers import CONV_TYPES
 
 # Layers whose ``weight`` is a kernel (Keras' kernel_regularizer). Norm layers, embeddings,
 # RNNs and attention are left out, as are all biases.
-_KERNEL_LAYERS = (
-    nn.Linear,
-    nn.Bilinear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+_KERNEL_LAYERS = (nn.Linear, nn.Bilinear, *CONV_TYPES)
 
 
 def _non_negative(value: float | None) -> float | None:

@@ -15,6 +15,7 @@ from trainwise.data.load import load_data
 from trainwise.doctor.doctor import Doctor
 from trainwise.doctor.finding import Finding
 from trainwise.models.build import build_model
+from trainwise.run.schema import Config
 from trainwise.run.session import resolve_run_dir, run_config
 from trainwise.training.seeding import seed_everything
 
@@ -51,6 +52,7 @@ def diagnose(cfg, out_dir=None, stem: str = "doctor", echo=print) -> dict[str, A
         from trainwise.run import load_config
         report = diagnose(load_config("examples/circles.yaml"), "runs/circles-doctor")
     """
+    cfg = cfg if isinstance(cfg, Config) else Config.model_validate(cfg)  # ConfigError if bad
     cfg = cfg.model_copy(update={"doctor": True})
     seed_everything(cfg.seed)
     bundle = load_data(cfg.data, seed=cfg.seed)

@@ -383,6 +383,11 @@ def lr_find_config(
     from trainwise.models.build import build_model
     from trainwise.training.run_dir import make_run_dir, write_json
 
+    if not all(hasattr(cfg, k) for k in ("data", "model", "training", "optimizer")):
+        raise ArgumentTypeError(
+            f"cfg: a {type(cfg).__name__} is not allowed; allowed: a Config, e.g. "
+            "trainwise.load_config(path) or Config.model_validate(mapping)"
+        )
     sweep = {
         "start_lr": 1e-7 if start_lr is None else start_lr,
         "end_lr": 10.0 if end_lr is None else end_lr,

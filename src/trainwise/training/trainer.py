@@ -137,6 +137,9 @@ class Trainer:
         self._norm_max: torch.Tensor | None = None
         self._norm_count: int | torch.Tensor = 0
         self._skipped: int | torch.Tensor = 0  # fp16 steps the scaler skipped this epoch
+        #: fp16: a device flag, non-zero when the scaler skipped the last step (else None);
+        #: the doctor reads it on probed steps only
+        self.step_skipped: torch.Tensor | None = None
 
     @property
     def eager_steps(self) -> int:
@@ -267,20 +270,23 @@ class Trainer:
             else:
                 opt.step()
             if scheduler is not None:
-                if scaler is not None:
-                    with warnings.catch_warnings():
-                        # a step the scaler skipped (overflow) still advances the schedule, as
-                        # global_step counts it; torch warns about that once, misleadingly
-                        warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
-                        scheduler.step()
-                else:
-                    scheduler.step()
+                self._step_scheduler(scheduler)
             self.global_step = step + 1
             if has_batch_end:
                 fire("on_batch_end", self, step, step_loss, out, yb)
             if self.interrupted:
                 break
         return self._epoch_logs(clip_norm is not None)
+
+    def _step_scheduler(self, scheduler) -> None:
+        if self.scaler is None:
+            scheduler.step()
+            return
+        with warnings.catch_warnings():
+            # a step the scaler skipped (overflow) still advances the schedule, as global_step
+            # counts it; torch warns about that once, misleadingly
+            warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
+            scheduler.step()
 
     def _epoch_logs(self, with_norm: bool) -> dict[str, Any]:
         """The epoch's running sums, read to the host together: one device sync per epoch."""
@@ -325,7 +331,8 @@ class Trainer:
         count, on the device; read between ``scaler.step`` and ``scaler.update``, which clears
         it (torch keeps it per optimizer; the accessor is private but stable since 1.6)."""
         found = scaler._found_inf_per_device(self.optimizer).values()
-        self._skipped = self._skipped + sum(f.to(self.device) for f in found)
+        self.step_skipped = sum(f.to(self.device) for f in found)
+        self._skipped = self._skipped + self.step_skipped
 
     @staticmethod
     def _num_batches(train) -> int:

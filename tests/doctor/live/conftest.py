@@ -50,7 +50,6 @@ def train(
 
     ``sort`` feeds batches in label order; ``nan_at`` puts a NaN in the batch of that step.
     """
-    torch.set_num_threads(1)
     torch.manual_seed(seed)
     x, y = xy if xy is not None else make_data()
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -93,6 +92,7 @@ def one(doc, code):
 
 
 @pytest.fixture
-def kit():
-    """``kit.train``, ``kit.mlp``, ``kit.data``, ``kit.codes``, ``kit.one`` (see this file)."""
+def kit(one_thread):
+    """``kit.train``, ``kit.mlp``, ``kit.data``, ``kit.codes``, ``kit.one`` (see this file);
+    one intra-op thread while a module uses it (the loops are tiny)."""
     return SimpleNamespace(train=train, mlp=make_mlp, data=make_data, codes=codes, one=one)

@@ -58,3 +58,38 @@ def test_the_frozen_layers_growing_gradient_is_not_called_exploding(kit):
     held = [p for i, layer in enumerate(model) if i != 2 for p in layer.parameters()]
     doc = kit.train(model, torch.optim.Adam(held, lr=1e-3), steps=200)
     assert kit.codes(doc) == {"params_not_updating"}
+
+
+def _plain(model, opt, rewrap=False, steps=12):
+    from trainwise.doctor import Doctor
+
+    x, y = torch.randn(256, 8), torch.randint(0, 4, (256,))
+    doc = Doctor(model, opt)
+    for i in range(steps):
+        xb, yb = x[(i * 32) % 256 :][:32], y[(i * 32) % 256 :][:32]
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        if rewrap:
+            loss = torch.tensor(loss.item(), requires_grad=True)
+        loss.backward()
+        opt.step()
+        doc.step(loss, inputs=xb, targets=yb)
+    doc.close()
+    return doc
+
+
+def test_a_loss_rebuilt_as_a_leaf_has_no_path_to_the_parameters(kit):
+    model = kit.mlp()
+    doc = _plain(model, torch.optim.Adam(model.parameters(), lr=1e-3), rewrap=True)
+    f = kit.one(doc, "params_not_updating")
+    assert (f.severity, f.where, f.step) == ("error", "loss", 0)
+    assert f.evidence["leaf_loss"] and "no autograd path" in f.message
+    healthy = kit.mlp()
+    assert kit.codes(_plain(healthy, torch.optim.Adam(healthy.parameters(), lr=1e-3))) == set()
+
+
+def test_an_optimizer_built_for_another_model_is_named_as_such(kit):
+    old, model = kit.mlp(), kit.mlp(seed=1)
+    doc = _plain(model, torch.optim.Adam(old.parameters(), lr=1e-3))
+    found = [f for f in doc.findings if f.code == "params_not_updating"]
+    assert found and "holds none of the model's" in found[0].message

@@ -36,3 +36,11 @@ def test_class_weighted_loss_makes_it_info_and_large_minorities_are_left_alone()
     assert f.severity == "info" and "already class-weighted" in f.message
     assert f.evidence["ratio"] == pytest.approx(10 / 300)
     assert check_class_imbalance(np.array([0] * 20000 + [1] * 600)) == []
+
+
+def test_multi_label_targets_are_not_classes():
+    rng = np.random.default_rng(0)
+    y = (rng.random((600, 5)) < [0.5, 0.3, 0.2, 0.05, 0.02]).astype(np.float32)  # rare tags
+    assert check_class_imbalance(y) == []
+    one_hot = np.eye(2)[np.array([0] * 590 + [1] * 10)]  # one class per row: still imbalance
+    assert [f.code for f in check_class_imbalance(one_hot)] == ["class_imbalance"]

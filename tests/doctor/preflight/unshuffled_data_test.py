@@ -6,12 +6,21 @@ from trainwise.doctor.preflight.unshuffled_data import check_unshuffled
 
 def test_expected_changes_match_the_closed_form():
     y = np.repeat([0, 1], 50)  # sum n_c (n_c - 1) = 4900 over n (n - 1) = 9900
-    (f,) = check_unshuffled(y)
+    (f,) = check_unshuffled(y, shuffle=False)
     assert f.evidence["expected"] == pytest.approx(99 * (1 - 4900 / 9900))
     assert f.evidence["changes"] == 1
     assert f.evidence["longest_run"] == 50 and f.evidence["longest_run_label"] == 0
     assert (f.code, f.severity, f.where) == ("unshuffled_data", "warning", "y_train")
     assert f.fix.overrides == {"data.shuffle": True}
+
+
+def test_an_unknown_order_is_info_until_the_batches_tell():
+    # a plain loop's check_data sees the arrays, not the order training uses: the live rule
+    # decides; sorted regression targets (no live rule) still warn
+    (f,) = check_unshuffled(np.repeat([0, 1], 50))
+    assert f.severity == "info" and "the batches will tell" in f.message
+    (g,) = check_unshuffled(np.arange(100.0), task="regression")
+    assert g.severity == "warning"
 
 
 def test_sorted_fault_fires_and_healthy_order_is_silent(bundle):

@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -7,21 +9,23 @@ from trainwise.errors import ArgumentTypeError, ConfigError
 from trainwise.experiments.predictions import score_predictions
 
 
-def _data(n=90, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 3, generator=g)
-    y = (x[:, 0] > 0.3).long()  # imbalanced two classes
-    return x, y
+@pytest.fixture
+def data(tiny_classification):
+    """90 samples, 3 features, two imbalanced classes (x0 > 0.3)."""
+    return tiny_classification(90, 3, label=lambda x: x[:, 0] > 0.3)
 
 
-def _mlp():
-    return torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+@pytest.fixture
+def mlp(tiny_mlp):
+    """A model factory (one fresh model per fold): 3-8-2, tanh, the RNG as cross_validate
+    leaves it."""
+    return functools.partial(tiny_mlp, 3, 8, act=torch.nn.Tanh, seed=None)
 
 
-def test_oof_predictions_come_from_the_fold_that_held_each_sample_out():
-    x, y = _data()
+def test_oof_predictions_come_from_the_fold_that_held_each_sample_out(data, mlp):
+    x, y = data
     cv = tw.cross_validate(
-        _mlp, (x, y), folds=3, epochs=2, batch_size=16, verbose=False, ensemble=True
+        mlp, (x, y), folds=3, epochs=2, batch_size=16, verbose=False, ensemble=True
     )
     assert cv.oof.shape == (90, 2) and np.allclose(cv.oof.sum(1), 1.0, atol=1e-5)
     assert len(cv.models) == len(cv.folds) == len(cv.histories) == 3
@@ -40,16 +44,16 @@ def test_oof_predictions_come_from_the_fold_that_held_each_sample_out():
     assert "mean ± std" in cv.table()
 
 
-def test_stratified_folds_keep_the_class_ratio():
-    x, y = _data()
-    cv = tw.cross_validate(_mlp, (x, y), folds=3, epochs=1, verbose=False)
+def test_stratified_folds_keep_the_class_ratio(data, mlp):
+    x, y = data
+    cv = tw.cross_validate(mlp, (x, y), folds=3, epochs=1, verbose=False)
     counts = [int(y[v].sum()) for _, v in cv.indices]
     assert max(counts) - min(counts) <= 1
     assert cv.ensemble is None
 
 
-def test_regression_task_from_the_loss_and_test_metrics():
-    x, _ = _data()
+def test_regression_task_from_the_loss_and_test_metrics(data):
+    x, _ = data
     y = x[:, :1].sum(1) * 2.0
     cv = tw.cross_validate(
         lambda: torch.nn.Linear(3, 1),
@@ -65,24 +69,24 @@ def test_regression_task_from_the_loss_and_test_metrics():
     assert cv.oof_metrics["mse"] == pytest.approx(float(((cv.oof - y.numpy()) ** 2).mean()))
 
 
-def test_same_seed_same_result():
-    x, y = _data()
-    a = tw.cross_validate(_mlp, (x, y), folds=2, epochs=1, verbose=False, seed=3)
-    b = tw.cross_validate(_mlp, (x, y), folds=2, epochs=1, verbose=False, seed=3)
+def test_same_seed_same_result(data, mlp):
+    x, y = data
+    a = tw.cross_validate(mlp, (x, y), folds=2, epochs=1, verbose=False, seed=3)
+    b = tw.cross_validate(mlp, (x, y), folds=2, epochs=1, verbose=False, seed=3)
     assert np.array_equal(a.oof, b.oof)
 
 
-def test_bad_arguments():
-    x, y = _data()
+def test_bad_arguments(data, mlp):
+    x, y = data
     with pytest.raises(ConfigError, match="val_data: not allowed in cross_validate"):
-        tw.cross_validate(_mlp, (x, y), val_data=(x, y))
+        tw.cross_validate(mlp, (x, y), val_data=(x, y))
     with pytest.raises(ArgumentTypeError, match="model_fn: expected a function"):
-        tw.cross_validate(_mlp(), (x, y))
+        tw.cross_validate(mlp(), (x, y))
     with pytest.raises(ConfigError, match="stratified: True needs classification"):
-        tw.cross_validate(_mlp, (x, x[:, 0]), loss="mse", stratified=True)
+        tw.cross_validate(mlp, (x, x[:, 0]), loss="mse", stratified=True)
 
 
-def test_each_fold_gets_fresh_callbacks():
+def test_each_fold_gets_fresh_callbacks(data, mlp):
     from trainwise.callbacks.callback import Callback
 
     class StopAfterTwoEpochs(Callback):
@@ -94,8 +98,8 @@ def test_each_fold_gets_fresh_callbacks():
             if self.seen >= 2:
                 trainer.stop_training = True
 
-    x, y = _data()
+    x, y = data
     original = StopAfterTwoEpochs()
-    cv = tw.cross_validate(_mlp, (x, y), folds=3, epochs=5, verbose=False, callbacks=[original])
+    cv = tw.cross_validate(mlp, (x, y), folds=3, epochs=5, verbose=False, callbacks=[original])
     assert [r["epochs"] for r in cv.folds] == [2, 2, 2]  # shared state would give [2, 1, 1]
     assert original.seen == 0

@@ -7,28 +7,32 @@ from collections.abc import Callable
 from typing import Any
 
 from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.labels_unrelated import check_labels_unrelated
 from trainwise.doctor.curves.loss_stuck import loss_stuck
 from trainwise.doctor.curves.over_regularized import check_over_regularized
 from trainwise.doctor.curves.overconfident_predictions import check_overconfident_predictions
 from trainwise.doctor.curves.overfitting import check_overfitting
+from trainwise.doctor.curves.reconsider import revise
 from trainwise.doctor.curves.reference_accuracy import ReferenceAccuracy
 from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
 from trainwise.doctor.curves.underfit import DECISIVE_LOSS_SHARE, one_epoch_may_decide
 from trainwise.doctor.curves.underfitting import check_underfitting
 from trainwise.doctor.finding import Finding
-from trainwise.doctor.precedence import same_symptom
+from trainwise.doctor.precedence import outranked, same_symptom
 from trainwise.errors import CheckpointError
 
 #: (code, rule) in the order they are tried each epoch. ``over_regularized`` comes before
 #: ``underfitting``: the two read one stall (:func:`~trainwise.doctor.precedence.same_symptom`),
 #: and with a strong penalty it is the penalty's, whose fix (lift it) a bigger model would fight
 RULES = (
+    ("labels_unrelated", check_labels_unrelated),  # first: it explains the stall and the rise
     ("overconfident_predictions", check_overconfident_predictions),
     ("overfitting", check_overfitting),
     ("over_regularized", check_over_regularized),
     ("underfitting", check_underfitting),
 )
 _CODES = tuple(code for code, _ in RULES)
+CODE_LU = "labels_unrelated"
 
 
 class CurveRules:
@@ -91,6 +95,7 @@ class CurveRules:
         )
         self.history = CurveHistory()
         self.reported: list[str] = []  # codes already reported (or ruled out as duplicates)
+        self.withdrawn: list[Finding] = []  # findings the curves later contradicted (revise)
         self._reference = reference
         self._reference_tried = False
         if isinstance(reference, ReferenceAccuracy):
@@ -135,17 +140,22 @@ class CurveRules:
     def update(self, epoch: int, logs: dict[str, Any], step: int | None = None) -> list[Finding]:
         """Record the logs of 0-based ``epoch`` and return the findings that are new now."""
         self.history.add(epoch, logs, step)
-        if not all(c in self.reported for c in ("underfitting", "over_regularized")):
+        if not all(c in self.reported for c in ("underfitting", "over_regularized", CODE_LU)):
             self._maybe_resolve_reference()
         new: list[Finding] = []
         for code, rule in RULES:
-            if code in self.reported:
+            if code in self.reported or outranked(code, set(self.reported)):
                 continue
             finding = rule(self.history, self.facts)
             if finding is not None:
                 new.append(finding)
                 self.reported += [code, *same_symptom(code, _CODES)]
         return new
+
+    def revise(self, doctor) -> None:
+        """Re-read a :class:`~trainwise.doctor.doctor.Doctor`'s findings against the curves
+        so far (:func:`~trainwise.doctor.curves.reconsider.revise`)."""
+        revise(doctor, self)
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-able state (history and reported codes) so a resumed run continues the same."""

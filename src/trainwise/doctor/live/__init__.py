@@ -11,26 +11,37 @@ from __future__ import annotations
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.dead_relu import DeadRelu
 from trainwise.doctor.live.exploding_gradients import ExplodingGradients
+from trainwise.doctor.live.frozen_parameters import FrozenParameters
+from trainwise.doctor.live.loop_watch import LoopWatch
+from trainwise.doctor.live.labels_collapsed import LabelsCollapsed
 from trainwise.doctor.live.loss_not_decreasing import LossNotDecreasing
 from trainwise.doctor.live.loss_output_mismatch import LossOutputMismatch
+from trainwise.doctor.live.lr_schedule_collapsed import LrScheduleCollapsed
 from trainwise.doctor.live.lr_too_high import LrTooHigh
 from trainwise.doctor.live.lr_too_low import LrTooLow
 from trainwise.doctor.live.nan_loss import NanLoss
+from trainwise.doctor.live.optimizer_not_stepping import OptimizerNotStepping
 from trainwise.doctor.live.params_not_updating import ParamsNotUpdating
 from trainwise.doctor.live.rule import LiveRule
 from trainwise.doctor.live.saturated_activations import SaturatedActivations
 from trainwise.doctor.live.unshuffled_data import UnshuffledData
 from trainwise.doctor.live.vanishing_gradients import VanishingGradients
+from trainwise.doctor.live.zero_grad_missing import ZeroGradMissing
 
 RULES: tuple[type[LiveRule], ...] = (
     LossOutputMismatch,
     UnshuffledData,
+    LabelsCollapsed,
+    FrozenParameters,
+    OptimizerNotStepping,  # before ParamsNotUpdating and ZeroGradMissing: the loop's own
+    ZeroGradMissing,  # mistakes are named before their symptoms (and before LrTooHigh)
     ParamsNotUpdating,
     ExplodingGradients,  # before LrTooHigh: on a step where both fire (a blow-up into NaN)
     LrTooHigh,  # the specific gradient evidence is reported, and the LR advice still is
     VanishingGradients,
     DeadRelu,
     SaturatedActivations,
+    LrScheduleCollapsed,  # before LrTooLow: a collapsed schedule is the reason the LR is low
     LrTooLow,
     LossNotDecreasing,
     NanLoss,
@@ -46,4 +57,4 @@ def make_live_rules() -> list[LiveRule]:
     return [cls() for cls in RULES]
 
 
-__all__ = ["RULES", "LiveContext", "LiveRule", "make_live_rules"]
+__all__ = ["RULES", "LiveContext", "LiveRule", "LoopWatch", "make_live_rules"]

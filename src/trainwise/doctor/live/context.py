@@ -23,7 +23,9 @@ class LiveContext:
     :func:`~trainwise.doctor.probes.nonfinite.replay_forward`) or None without inputs;
     ``label_counts`` class -> count from the data the doctor has seen (``check_data`` or
     batches); ``regularization`` the strengths the doctor was told (``{"l2": ...}``, see
-    :func:`~trainwise.doctor.attach.regularization_of`).
+    :func:`~trainwise.doctor.attach.regularization_of`); ``loop`` the doctor's
+    :class:`~trainwise.doctor.live.loop_watch.LoopWatch` (optimizer steps, the loss's graph,
+    stale gradients), None when a rule is driven without a doctor.
     """
 
     step: int
@@ -45,3 +47,4 @@ class LiveContext:
     locate: Callable[[], dict[str, Any] | None] | None = None
     label_counts: dict[int, int] = field(default_factory=dict)
     regularization: dict[str, Any] = field(default_factory=dict)
+    loop: Any = None

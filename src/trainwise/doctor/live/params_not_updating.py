@@ -13,6 +13,11 @@ a gradient, or that never changes.
 Gradients that are exactly zero are left to ``dead_relu``: whole tensors of zero gradient are
 what dead units downstream produce.
 
+- No path at all: the loss handed to ``doctor.step`` has an autograd graph that reaches none
+  of the model's trainable parameters (e.g. rebuilt as ``torch.tensor(loss.item(),
+  requires_grad=True)``; see :mod:`~trainwise.doctor.live.loss_graph`) and no weight changed
+  on the probe: an error at once, since the graph is proof.
+
 One finding per module (its weight and bias together). When *no* parameter has a gradient the
 gradients were probably cleared before ``doctor.step`` (``zero_grad`` after ``step``), so the
 rule cannot judge and stays quiet.
@@ -51,6 +56,8 @@ class ParamsNotUpdating(LiveRule):
         if ctx.probe is None:
             return []
         found = []
+        if "loss" not in self.reported:
+            found += self._no_path(ctx)
         if not self.checked_optimizer:
             self.checked_optimizer = True
             found += self._group(ctx, {n: "missing" for n in ctx.layout.not_in_optimizer}, {})
@@ -83,6 +90,39 @@ class ParamsNotUpdating(LiveRule):
                 onsets[name] = (run[2], run[3])
         return found + self._group(ctx, hits, onsets)
 
+    def _no_path(self, ctx: LiveContext) -> list[Finding]:
+        graph = ctx.loop.graph if ctx.loop is not None else None
+        if graph is None or graph.params_reached != 0 or not ctx.layout.params:
+            return []
+        if not ctx.probe.updates or any(u["update"] for u in ctx.probe.updates.values()):
+            return []
+        self.reported.append("loss")
+        how = (
+            "it is a leaf tensor with requires_grad=True (rebuilt from a number, e.g. "
+            "torch.tensor(loss.item(), requires_grad=True))"
+            if graph.leaf
+            else "its graph starts from tensors detached from the model"
+        )
+        n = len(ctx.layout.params)
+        return [
+            Finding(
+                self.code,
+                "error",
+                f"The loss passed to doctor.step has no autograd path to any of the model's "
+                f"{n} trainable parameters: {how}, so loss.backward() gives the model no "
+                f"gradient and no weight changed at step {ctx.step}.",
+                Fix(
+                    "compute the loss from the model's outputs with torch operations only (no "
+                    ".item(), .detach(), .numpy() or torch.tensor(...) on the way) and do not "
+                    "set requires_grad on the loss to silence the 'does not require grad' error"
+                ),
+                step=ctx.step,
+                epoch=ctx.epoch,
+                where="loss",
+                evidence={"params_reached": 0, "params": n, "leaf_loss": graph.leaf},
+            )
+        ]
+
     def _group(
         self, ctx: LiveContext, statuses: dict[str, str], onsets: dict[str, tuple[int, int]]
     ) -> list[Finding]:
@@ -96,7 +136,19 @@ class ParamsNotUpdating(LiveRule):
             label = f"module '{module}'" if module else "the root module"
             step, epoch = onsets.get(names[0], (ctx.step, ctx.epoch))
             numel = sum(ctx.layout.numel.get(n, 0) for n in names)
-            if status == "missing":
+            if status == "missing" and len(ctx.layout.not_in_optimizer) == len(ctx.layout.params):
+                msg = (
+                    f"The optimizer holds none of the model's {len(ctx.layout.params)} trainable "
+                    f"parameters (starting with {label}: {', '.join(names)}): it was built for "
+                    "another model object (e.g. the model was re-created after the optimizer), "
+                    "so these weights never change."
+                )
+                fix = Fix(
+                    "build the optimizer after the final model, from model.parameters() of the "
+                    "model you train"
+                )
+                severity = "error"
+            elif status == "missing":
                 msg = (
                     f"{len(names)} trainable parameters of {label} ({numel} values: "
                     f"{', '.join(names)}) are in no optimizer param group, so they never change."

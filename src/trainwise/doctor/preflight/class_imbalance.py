@@ -1,5 +1,8 @@
 """``class_imbalance``: a class too small, against the largest one, to be learned.
 
+Multi-label targets ((N, C) 0/1 with rows that do not sum to 1) are not classes and are
+skipped: their argmax is not a label, and a rare tag among many is how such data look.
+
 Fires when the smallest class has fewer than :data:`RATIO` of the largest class's training
 samples *and* fewer than :data:`MAX_MINORITY` samples. Classes declared by ``num_classes`` but
 absent from the training split count as empty. Cost: one bincount.
@@ -47,7 +50,10 @@ def check_class_imbalance(
     """
     if y is None:
         return []
-    labels = class_labels(as_array(y, field))
+    arr = as_array(y, field)
+    if multi_label(arr):
+        return []  # several 0/1 labels per sample: each column is its own binary task
+    labels = class_labels(arr)
     if labels is None or labels.size == 0:
         return []
     labels = labels[labels >= 0]
@@ -104,6 +110,18 @@ def check_class_imbalance(
             ),
         )
     ]
+
+
+def multi_label(arr: np.ndarray) -> bool:
+    """True for (N, C>1) targets of 0s and 1s whose rows do not all sum to 1 (multi-label).
+
+    >>> multi_label(np.array([[1, 1, 0], [0, 0, 1]])), multi_label(np.eye(3))
+    (True, False)
+    """
+    if arr.ndim != 2 or arr.shape[1] < 2 or not np.issubdtype(arr.dtype, np.number):
+        return False
+    binary = np.isin(arr, (0, 1)).all()
+    return bool(binary and (arr.sum(axis=1) != 1).any())
 
 
 def _short(classes: list[int]) -> str:

@@ -12,12 +12,15 @@ from trainwise.doctor.preflight.class_imbalance import check_class_imbalance
 from trainwise.doctor.preflight.distribution_shift import check_distribution_shift
 from trainwise.doctor.preflight.label_noise import check_label_noise
 from trainwise.doctor.preflight.label_out_of_range import check_label_range
+from trainwise.doctor.preflight.labels_collapsed import check_labels_collapsed
 from trainwise.doctor.preflight.loss_output_mismatch import check_outputs
 from trainwise.doctor.preflight.model_outputs import model_outputs
 from trainwise.doctor.preflight.nan_in_data import check_nan_in_data
+from trainwise.doctor.preflight.output_cannot_express_labels import check_output_width
 from trainwise.doctor.preflight.split_leakage import check_split_leakage
 from trainwise.doctor.preflight.unnormalized_inputs import check_unnormalized_inputs
 from trainwise.doctor.preflight.unshuffled_data import check_unshuffled
+from trainwise.doctor.preflight.validation_class_shift import check_validation_class_shift
 from trainwise.errors import DataError
 from trainwise.vocabulary import check_task
 
@@ -36,9 +39,10 @@ def _pair(x: Any, y: Any, split: str) -> tuple[Any, Any]:
 
 
 def _model_checks(model, loss_fn, x, y, task: str, num_classes: int | None, seed: int):
-    """The model's output on one training batch: the loss/output pairing findings, and the
-    class count its width implies (with the words that say so) when it is narrower than
-    ``num_classes`` or that is unknown."""
+    """The model's output on one training batch: the loss/output pairing findings, whether
+    the output can express the classes at all, and the class count its width implies (with
+    the words that say so): a classifier with W >= 2 outputs accepts labels 0..W-1, whatever
+    the training split happens to hold (a validation set may hold classes training lacks)."""
     found: list[Finding] = []
     classes, source = num_classes, None
     if model is None:
@@ -50,8 +54,13 @@ def _model_checks(model, loss_fn, x, y, task: str, num_classes: int | None, seed
             targets = None if y is None else y[idx]
             found += check_outputs(out, loss_fn, task, targets, last_op=op)
         width = int(out.shape[1]) if out.dim() == 2 else 1
-        if task == "classification" and width >= 2 and (classes is None or width < classes):
+        too_narrow = check_output_width(y, width, last_op=op, task=task)
+        found += too_narrow
+        # a head too narrow is named once, above; its labels are not "out of range" as well
+        if task == "classification" and width >= 2 and not too_narrow and classes != width:
             classes, source = width, f"the model has {width} outputs"
+        elif too_narrow:
+            classes = None
     return found, classes, source
 
 
@@ -76,9 +85,11 @@ def run_preflight(
     Checks: ``nan_in_data`` (every split), ``loss_output_mismatch`` (with ``model`` and
     ``loss_fn``), ``label_out_of_range`` (every split; C from ``num_classes`` or the model's
     output width), ``unnormalized_inputs``, ``unshuffled_data`` (training order),
+    ``labels_collapsed``, ``output_cannot_express_labels`` (with ``model``),
     ``class_imbalance`` and ``label_noise`` (classification and binary, skipped when labels
-    are out of range), ``split_leakage``
-    and ``distribution_shift`` (train against validation and test). Takes well under 2 s on
+    are out of range or collapsed), ``split_leakage``, ``validation_class_shift`` and
+    ``distribution_shift`` (train against validation and test; the feature shift is not
+    tested for a split whose class make-up already differs). Takes well under 2 s on
     MNIST-1D; large data is sub-sampled.
 
     Args (defaults in brackets):
@@ -131,23 +142,34 @@ def run_preflight(
             )
 
     found += check_unnormalized_inputs(x, seed=seed)
+    collapsed = check_labels_collapsed(y, task=task)
+    found += collapsed
     found += check_unshuffled(y, task=task, shuffle=shuffle)
     # with mis-encoded labels (say 1..10 for 10 outputs) the class counts and a quick model's
-    # disagreements describe the encoding mistake, which label_out_of_range already names
-    labels_ok = not any(f.code == "label_out_of_range" for f in found)
+    # disagreements describe the encoding mistake, which label_out_of_range already names;
+    # collapsed labels have no classes to weigh or to disagree with
+    blocked = ("label_out_of_range", "labels_collapsed", "output_cannot_express_labels")
+    labels_ok = not any(f.code in blocked for f in found)
     if task != "regression" and y is not None and labels_ok:
         found += check_class_imbalance(y, num_classes=num_classes, class_weighted=class_weighted)
         found += check_label_noise(x, y, seed=seed)
     labelled = task != "regression"
     for split, other, other_y in (("val", x_val, y_val), ("test", x_test, y_test)):
-        if other is not None:
-            found += check_split_leakage(x, other, field=f"x_{split}", seed=seed)
-            found += check_distribution_shift(
-                x,
-                other,
-                y_train=y if labelled else None,
-                y_other=other_y if labelled else None,
-                field=f"x_{split}",
-                seed=seed,
-            )
+        if other is None:
+            continue
+        found += check_split_leakage(x, other, field=f"x_{split}", seed=seed)
+        shifted = []
+        if labelled and not collapsed:
+            shifted = check_validation_class_shift(y, other_y, field=f"y_{split}", task=task)
+        found += shifted
+        if shifted:
+            continue  # the class make-up differs: a feature shift is its consequence
+        found += check_distribution_shift(
+            x,
+            other,
+            y_train=y if labelled else None,
+            y_other=other_y if labelled else None,
+            field=f"x_{split}",
+            seed=seed,
+        )
     return rank(found)

@@ -52,7 +52,10 @@ def check_unshuffled(
     """A warning when the targets, in the order given, are sorted or come in long runs.
 
     ``shuffle=True`` (the loop reshuffles every epoch) makes the order harmless: no finding.
-    ``None`` (unknown) still warns. Evidence (classification): ``changes``, ``expected``,
+    ``False``: a warning. ``None`` (unknown): class labels give an ``info`` finding, which the
+    live rule raises to a warning if the batches really arrive sorted (a plain loop's
+    ``check_data`` sees the arrays, not the order training uses); ordered regression targets
+    still warn (no live rule watches them). Evidence (classification): ``changes``, ``expected``,
     ``ratio``, ``longest_run``, ``longest_run_label``, ``n``; (regression):
     ``rank_autocorrelation``, ``n``.
 
@@ -107,10 +110,13 @@ def check_unshuffled(
     if ratio >= RUNS_RATIO:
         return []
     longest, start = _longest_run(labels)
+    # order unknown: a loop that reshuffles makes the sorted arrays harmless, so only the
+    # batches can tell; the live rule (live/unshuffled_data.py) warns when they are sorted
+    tail = "." if shuffle is False else "; the batches will tell (a warning follows if they are)."
     return [
         Finding(
             code="unshuffled_data",
-            severity="warning",
+            severity="warning" if shuffle is False else "info",
             where=field,
             evidence={
                 "changes": changes,
@@ -126,7 +132,7 @@ def check_unshuffled(
                 f"The training labels come in long runs ({changes} label changes over {n} "
                 f"samples where a random order gives about {expected:.0f}; the longest run is "
                 f"{longest} samples of class {int(labels[start])}), {lead} every batch holds "
-                "one or two classes."
+                f"one or two classes{tail}"
             ),
             fix=_fix(),
         )

@@ -78,6 +78,7 @@ def run_cross_validation(
         cv = run_cross_validation(load_config("examples/circles.yaml"), 5, "runs/circles-cv")
         cv["mean"]["val_accuracy"], cv["std"]["val_accuracy"]
     """
+    cfg = cfg if isinstance(cfg, Config) else Config.model_validate(cfg)  # ConfigError if bad
     t0 = time.perf_counter()
     root = cv_root(cfg, out_dir, stem, resume)
     plan = FoldPlan(cfg.data, folds, seed=cfg.seed, stratified=stratified)

@@ -1,0 +1,258 @@
+"""``loss_output_mismatch`` read from the loss's autograd graph (see
+:mod:`~trainwise.doctor.live.loss_graph`): what the outputs went through before the loss.
+
+Each case is structural (an operation is, or is not, between the last layer and the loss), so
+one step decides it; only the target checks read numbers:
+
+- a softmax (or log-softmax) into cross-entropy's own log-softmax, a softmax into ``NLLLoss``,
+  a sigmoid or softmax into a with-logits binary loss: the loss squashes twice;
+- ``NLLLoss`` fed a layer's raw scores (the op before it is a matrix product or convolution):
+  it wants log-probabilities and can fall without bound;
+- a softmax over a dimension of size 1: its output is the constant 1, every gradient is 0;
+- a softmax head trained on multi-label 0/1 targets (rows with 2 or more positives in at least
+  :data:`MIN_SHARE` of the batch): a softmax makes the classes compete for one unit of mass;
+- a bounded output (sigmoid/softmax in [0, 1], tanh in [-1, 1]) regressed by an MSE/L1/Huber
+  loss onto targets of which at least :data:`MIN_SHARE` lie outside that range;
+- outputs broadcast inside a regression loss (an ``expand`` right below it: (N, 1) outputs
+  against (N,) targets become (N, N)).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.live.loss_graph import LossGraph
+from trainwise.vocabulary import format_number as num
+
+#: share of a batch that makes a target check fire (a few stray values are not the pattern)
+MIN_SHARE = 0.05
+#: raw scores: a layer's own product, no normalisation after it
+RAW_OPS = {"Addmm", "Mm", "Bmm", "Linear", "Convolution", "MkldnnConvolution", "CudnnConvolution"}
+_RANGES = {"Sigmoid": (0.0, 1.0), "Softmax": (0.0, 1.0), "Hardsigmoid": (0.0, 1.0)}
+_RANGES.update({"Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.0)})
+_NAMES = {
+    "NllLoss": "NLLLoss",
+    "BinaryCrossEntropyWithLogits": "BCEWithLogitsLoss",
+    "MseLoss": "MSELoss",
+    "L1Loss": "L1Loss",
+    "SmoothL1Loss": "SmoothL1Loss",
+    "HuberLoss": "HuberLoss",
+    "BinaryCrossEntropy": "BCELoss",
+}
+
+
+def _finding(message: str, fix: Fix, evidence: dict) -> Finding:
+    return Finding(
+        "loss_output_mismatch", "error", message, fix, where="model output", evidence=evidence
+    )
+
+
+def graph_mismatches(graph: LossGraph, targets: Any = None) -> list[Finding]:
+    """Error findings for what ``graph`` shows between the model's output and its loss.
+
+    Example::
+
+        >>> from trainwise.doctor.live.loss_graph import read_loss_graph
+        >>> lin = torch.nn.Linear(3, 4)
+        >>> loss = torch.nn.functional.nll_loss(lin(torch.randn(2, 3)), torch.tensor([0, 1]))
+        >>> [f.evidence["case"] for f in graph_mismatches(read_loss_graph(loss, set()))]
+        ['nll_raw_scores']
+    """
+    ops = graph.ops()
+    if graph.loss_op is None or not ops:
+        return []
+    loss = _NAMES.get(graph.loss_op, graph.loss_op)
+    base = {"loss": loss, "graph": ops}
+    single = _single_unit_softmax(graph)
+    if single is not None:
+        return [single]
+    found = _double_squash(graph, loss, base)
+    t = targets if isinstance(targets, torch.Tensor) else None
+    if t is not None and t.is_floating_point():
+        found += _softmax_multilabel(graph, t, base)
+        found += _bounded_regression(graph, t, loss, base)
+    found += _broadcast(graph, loss, base)
+    return found[:1]  # one story per run: the first is the one nearest the loss
+
+
+def _single_unit_softmax(graph: LossGraph) -> Finding | None:
+    for h in graph.head:
+        shape, dim = h.get("shape"), h.get("dim")
+        if h["op"] in ("Softmax", "LogSoftmax") and shape and dim is not None:
+            if -len(shape) <= dim < len(shape) and shape[dim] == 1:
+                value = "1" if h["op"] == "Softmax" else "0"
+                return _finding(
+                    f"The model's {h['op'].lower()} runs over a dimension of size 1 (output "
+                    f"shape {shape}, dim={dim}), so every output is the constant {value} and "
+                    "every gradient is 0: nothing trains.",
+                    Fix(
+                        "for one output unit use a sigmoid (or no activation with "
+                        "BCEWithLogitsLoss); for several classes give the layer one unit per "
+                        "class and apply the softmax over that dimension"
+                    ),
+                    {"case": "single_unit_softmax", "shape": shape, "dim": dim},
+                )
+    return None
+
+
+def _double_squash(graph: LossGraph, loss: str, base: dict) -> list[Finding]:
+    ops = graph.ops()
+    evidence = {**base, "last_op": ops[-1]}
+    if graph.loss_op.startswith("NllLoss"):
+        if ops[0] == "LogSoftmax" and len(ops) > 1 and ops[1] == "Softmax":
+            return [
+                _finding(
+                    "The outputs go through a softmax and then cross-entropy's own "
+                    "log-softmax (graph: Softmax -> LogSoftmax -> NLLLoss), so the loss sees "
+                    "probabilities as logits: gradients shrink and training stalls.",
+                    Fix(
+                        "remove the softmax at the end of the model (cross-entropy takes raw "
+                        "logits)",
+                        {"loss.from_logits": True},
+                    ),
+                    {**evidence, "case": "softmax_into_cross_entropy"},
+                )
+            ]
+        if ops[0] in ("Softmax", "Sigmoid"):
+            return [
+                _finding(
+                    f"NLLLoss expects log-probabilities but the outputs come straight from a "
+                    f"{ops[0].lower()} (probabilities), so the loss does not measure the "
+                    "likelihood and barely trains.",
+                    Fix(
+                        "use LogSoftmax instead of Softmax at the end of the model, or drop it "
+                        "and use cross-entropy on raw logits",
+                        {"loss.name": "cross_entropy"},
+                    ),
+                    {**evidence, "case": "probabilities_into_nll"},
+                )
+            ]
+        if ops[0] in RAW_OPS:
+            return [
+                _finding(
+                    f"NLLLoss expects log-probabilities but it is fed a layer's raw scores "
+                    f"(the operation before it is {ops[0]}), so the loss can fall without "
+                    "bound (it only pushes the target's score up) and does not train a "
+                    "classifier.",
+                    Fix(
+                        "add nn.LogSoftmax(dim=1) at the end of the model, or use "
+                        "cross-entropy on the raw logits",
+                        {"loss.name": "cross_entropy"},
+                    ),
+                    {**evidence, "case": "nll_raw_scores"},
+                )
+            ]
+    if graph.loss_op == "BinaryCrossEntropyWithLogits" and ops[0] in ("Sigmoid", "Softmax"):
+        return [
+            _finding(
+                f"The model's last operation is a {ops[0].lower()} but {loss} applies its own "
+                "sigmoid, so predictions stay between 0.5 and 0.73 and training stalls.",
+                Fix(
+                    "remove the sigmoid at the end of the model, or use binary cross-entropy "
+                    "on probabilities",
+                    {"loss.name": "bce"},
+                ),
+                {**evidence, "case": "sigmoid_into_with_logits"},
+            )
+        ]
+    return []
+
+
+def _squash(graph: LossGraph) -> str | None:
+    """The bounding activation nearest the loss, looking through shape ops only."""
+    for h in graph.head:
+        if h["op"] in _RANGES:
+            return h["op"]
+        if h["op"] not in ("View", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Clone"):
+            return None
+    return None
+
+
+def _softmax_multilabel(graph: LossGraph, t: torch.Tensor, base: dict) -> list[Finding]:
+    if _squash(graph) != "Softmax" or t.ndim != 2 or t.shape[1] < 2:
+        return []
+    with torch.no_grad():
+        tf = t.detach().float()
+        binary = bool(((tf == 0) | (tf == 1)).all())
+        multi = float((tf.sum(1) >= 2).float().mean()) if binary else 0.0
+    if multi < MIN_SHARE:
+        return []
+    return [
+        _finding(
+            f"The targets are multi-label ({multi:.0%} of the rows have 2 or more positive "
+            f"classes out of {t.shape[1]}) but the outputs go through a softmax, which makes "
+            "the classes compete: with k labels a row can reach at most 1/k on each.",
+            Fix(
+                "use one sigmoid per class (raw outputs with BCEWithLogitsLoss) instead of "
+                "the softmax",
+                {"loss.name": "bce_with_logits"},
+            ),
+            {**base, "case": "softmax_multilabel", "multi_label_rows": multi},
+        )
+    ]
+
+
+def _bounded_regression(graph: LossGraph, t: torch.Tensor, loss: str, base: dict) -> list:
+    op = _squash(graph)
+    if graph.loss_op not in ("MseLoss", "L1Loss", "SmoothL1Loss", "HuberLoss") or op is None:
+        return []
+    lo, hi = _RANGES[op]
+    with torch.no_grad():
+        tf = t.detach().float()
+        tf = tf[torch.isfinite(tf)]
+        if tf.numel() == 0:
+            return []
+        outside = float(((tf < lo - 1e-6) | (tf > hi + 1e-6)).float().mean())
+        t_lo, t_hi = float(tf.min()), float(tf.max())
+    if outside < MIN_SHARE:
+        return []
+    return [
+        _finding(
+            f"The model's output goes through a {op.lower()} (range {num(lo)} to {num(hi)}) "
+            f"but {outside:.0%} of the {loss} targets lie outside it ({num(t_lo)} to "
+            f"{num(t_hi)}), so the loss can never reach them and the outputs pin at the edge.",
+            Fix(
+                f"remove the final {op.lower()} for regression (or scale the targets into its "
+                "range); for classes use one output per class with cross-entropy",
+                {"loss.name": "cross_entropy"} if t_lo >= 0 and tf.eq(tf.round()).all() else {},
+            ),
+            {
+                **base,
+                "case": "bounded_output_regression",
+                "range": [lo, hi],
+                "targets": [t_lo, t_hi],
+                "outside": outside,
+            },  # fmt: skip
+        )
+    ]
+
+
+def _broadcast(graph: LossGraph, loss: str, base: dict) -> list[Finding]:
+    h = graph.head[0]
+    if graph.loss_op not in ("MseLoss", "L1Loss", "SmoothL1Loss", "HuberLoss"):
+        return []
+    before, after = h.get("from_shape"), h.get("shape")
+    if h["op"] != "Expand" or not before or not after:
+        return []
+    n_before = n_after = 1
+    for s in before:
+        n_before *= s
+    for s in after:
+        n_after *= s
+    if n_after <= n_before:
+        return []
+    return [
+        _finding(
+            f"The model's outputs of shape {before} are broadcast to {after} inside {loss} "
+            "(the targets have another shape), so every prediction is compared with every "
+            "target and the model can only learn their mean.",
+            Fix(
+                "give outputs and targets the same shape: out.squeeze(1) (or "
+                "targets.unsqueeze(1)) before the loss"
+            ),
+            {**base, "case": "broadcast", "output_shape": before, "broadcast_shape": after},
+        )
+    ]

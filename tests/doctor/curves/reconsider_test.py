@@ -1,0 +1,46 @@
+from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.reconsider import reconsider
+from trainwise.doctor.curves.run_facts import RunFacts
+from trainwise.doctor.finding import Finding, Fix
+
+
+def F(code, **evidence):
+    return Finding(code, "warning", "m", Fix("f"), evidence=evidence)
+
+
+def H(*rows):
+    h = CurveHistory()
+    for e, logs in enumerate(rows):
+        h.add(e, logs, step=10 * (e + 1))
+    return h
+
+
+def test_a_flat_loss_verdict_is_withdrawn_once_the_loss_fell_steadily():
+    f = F("loss_not_decreasing", recent_loss=2.3)
+    kept, gone = reconsider([f], H({"loss": 2.2}, {"loss": 1.5}), RunFacts(), {f.code})
+    assert (kept, gone) == ([], [f])
+    kept, gone = reconsider([f], H({"loss": 2.2}, {"loss": 2.1}), RunFacts(), {f.code})
+    assert (kept, gone) == ([f], [])
+
+
+def test_underfitting_is_withdrawn_at_the_datas_ceiling_only():
+    f = F("underfitting")
+    facts = RunFacts(num_classes=10, n_val=500, reference_accuracy=0.8, reference_n=1000)
+    assert reconsider([f], H({"loss": 0.6, "val_accuracy": 0.79}), facts, set())[1] == [f]
+    assert reconsider([f], H({"loss": 0.1, "accuracy": 0.97}), RunFacts(), set())[1] == [f]
+    assert reconsider([f], H({"loss": 1.6, "val_accuracy": 0.5}), facts, set())[0] == [f]
+
+
+def test_dead_units_in_a_net_that_trains_well_are_info():
+    f = F("dead_relu", dead_share=0.4)
+    (kept,), _ = reconsider([f], H({"loss": 0.05, "accuracy": 0.99}), RunFacts(), {f.code})
+    assert kept.severity == "info" and "trained well" in kept.message
+    all_dead = F("dead_relu", dead_share=1.0)
+    (kept,), _ = reconsider([all_dead], H({"loss": 0.05, "accuracy": 0.99}), RunFacts(), set())
+    assert kept.severity == "warning"
+
+
+def test_a_curve_verdict_yields_to_labels_unrelated_found_later():
+    over, flat = F("overfitting"), F("loss_not_decreasing", recent_loss=2.3)
+    kept, gone = reconsider([over, flat], H({"loss": 2.3}), RunFacts(), {"labels_unrelated"})
+    assert gone == [over] and kept == [flat]  # the live verdict stays; the error ranks first
