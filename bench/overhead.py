@@ -13,9 +13,15 @@ measured in lockstep (``doctor_overhead.paired_run``): two copies of the model t
 same batches, the copy with ``Doctor.step`` and the one without alternating step by step, so
 machine drift hits both within milliseconds.
 
+At the end it prints the issue's three cost figures (:func:`doctor_figures`): whole run
+doctor on / off, preflight included, in lockstep, on the default recipe (target <= 3%) and
+on a short run (~300 steps of the small CNN on MNIST-1D, target <= 10%), and the preflight
+alone on 4,000 samples (target <= 0.5 s); ``--doctor-only`` prints just those.
+
 Usage::
 
     python bench/overhead.py [--reps 7] [--epochs 10] [--threads 2] [--json out.json]
+    python bench/overhead.py --doctor-only --reps 3
 """
 
 from __future__ import annotations
@@ -37,10 +43,11 @@ import trainwise as tw
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # before any keras import: no TensorFlow here
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from doctor_overhead import paired_run  # noqa: E402
+from doctor_overhead import paired_run, paired_whole_run  # noqa: E402
 from trainwise.data.load import load_data
+from trainwise.doctor import Doctor
 from trainwise.models.build import build_model
-from trainwise.run import load_config
+from trainwise.run import Config, load_config
 
 
 def raw_loop(model, x, y, xv, yv, epochs, batch_size, lr, seed):
@@ -151,8 +158,74 @@ def keras_fit(model, x, y, xv, yv, epochs, batch_size, lr, seed):
     )
 
 
+def preflight_seconds(reps: int) -> float:
+    """Median seconds of ``Doctor.check_data`` on 4,000 MNIST-1D training samples (plus a
+    1,000-sample validation split), each time with a fresh doctor and the default CNN."""
+    cfg = Config.model_validate({"data": {"name": "mnist1d"}})
+    bundle = load_data(cfg.data, seed=0)
+    x = torch.cat([bundle.x_train, bundle.x_val, bundle.x_test])
+    y = torch.cat([bundle.y_train, bundle.y_val, bundle.y_test])
+    if len(x) < 5000:
+        raise SystemExit(f"MNIST-1D has {len(x)} samples here; 5000 are needed")
+    model = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
+    times = []
+    for _ in range(reps + 1):  # the first warms imports (scipy, sklearn) and is dropped
+        doctor = Doctor(model)
+        t0 = time.perf_counter()
+        doctor.check_data(x[:4000], y[:4000], x_val=x[4000:5000], y_val=y[4000:5000])
+        times.append(time.perf_counter() - t0)
+        doctor.close()
+    return statistics.median(times[1:])
+
+
+def doctor_figures(reps: int) -> dict:
+    """The issue's three cost figures: whole run doctor on / off, preflight included, in
+    lockstep (:func:`doctor_overhead.paired_whole_run`), on the default recipe (its model,
+    data, batch size and epochs) and on a short run (the default small CNN on MNIST-1D,
+    10 epochs of batch 128: 290 steps); and the preflight alone on 4,000 samples."""
+    out = {}
+    recipe = load_config(files("trainwise") / "recipes" / "default.yaml")
+    short = Config.model_validate({"data": {"name": "mnist1d"}})
+    plans = (
+        ("default_recipe", recipe, recipe.training.epochs, recipe.training.batch_size),
+        ("short_run", short, 10, 128),
+    )
+    for name, cfg, epochs, bs in plans:
+        bundle = load_data(cfg.data, seed=0)
+        torch.manual_seed(0)
+        base = build_model(cfg.model, bundle.input_shape, bundle.output_dim)
+        data = (bundle.x_train, bundle.y_train, bundle.x_val, bundle.y_val)
+        ratios, pre = [], []
+        for rep in range(reps):
+            off, on, p, _ = paired_whole_run(base, data, epochs, bs, 1e-3, 0.0, seed=rep)
+            ratios.append(on / off)
+            pre.append(p)
+        steps = epochs * -(-len(bundle.x_train) // bs)
+        out[name] = {
+            "steps": steps,
+            "ratio": statistics.median(ratios),
+            "ratios": ratios,
+            "preflight_s": statistics.median(pre),
+        }
+    out["preflight_4000_s"] = preflight_seconds(max(3, reps))
+    for name, target in (("default_recipe", 3), ("short_run", 10)):
+        r = out[name]
+        print(
+            f"doctor on / off, whole run incl. preflight, {name.replace('_', ' ')} "
+            f"({r['steps']} steps, lockstep, median of {reps}): {r['ratio']:.4f} "
+            f"({100 * (r['ratio'] - 1):+.2f}%; target <= {target}%)"
+        )
+    print(f"preflight on 4,000 samples: {out['preflight_4000_s']:.3f} s (target <= 0.5 s)")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--doctor-only",
+        action="store_true",
+        help="print only the doctor's three cost figures (skip the framework comparison)",
+    )
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=128)
@@ -160,6 +233,12 @@ def main(argv=None):
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.doctor_only:
+        result = {"doctor": doctor_figures(args.reps), "threads": args.threads}
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=2)
+        return result
 
     # the default recipe's model and data (what docs/benchmarks.md describes); Config() alone
     # would be the generic small pooled CNN, ~4x cheaper per step
@@ -235,6 +314,7 @@ def main(argv=None):
     )
     print(f"doctor on / off, tw.fit training loops minutes apart (noisy): {loop_ratio:.4f}")
     print(f"doctor on / off, whole run (incl. the one-off preflight): {doctor:.4f}")
+    result["doctor"] = doctor_figures(args.reps)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -147,3 +147,28 @@ def test_lr_find_rerun_keeps_the_config_and_overrides():
         "trainwise lr-find 'my configs/c.yaml' --set 'model.hidden=[8, 8]' "
         "--start 1e-05 --end 10 --steps 300"
     )
+
+
+@pytest.mark.parametrize(
+    "fail_on, findings, code",
+    [
+        (None, [FINDING], 0),  # no gate: findings are the diagnosis, not a failure
+        ("warning", [FINDING], 3),
+        ("error", [FINDING], 0),  # a warning is below the gate
+        ("warning", [], 0),
+        ("error", [{**FINDING, "severity": "error"}], 3),
+    ],
+)
+def test_doctor_fail_on_is_a_ci_gate_with_exit_3(fail_on, findings, code, monkeypatch, tmp_path):
+    _fake_diagnose(monkeypatch, findings, echo_clean=False)
+    gate = ["--fail-on", fail_on] if fail_on else []
+    for extra in ([], ["--json"]):
+        argv = ["doctor", "examples/circles.yaml", "--out", str(tmp_path / "d"), *gate, *extra]
+        assert main(argv) == code
+
+
+def test_doctor_fail_on_takes_only_warning_or_error(capsys):
+    with pytest.raises(SystemExit) as exc:  # bad input: exit 2, as everywhere
+        main(["doctor", "examples/circles.yaml", "--fail-on", "info"])
+    assert exc.value.code == 2
+    assert "--fail-on: invalid choice: 'info'" in capsys.readouterr().err

@@ -13,8 +13,8 @@ from trainwise.doctor import Finding
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "doctor.md"
 
-# SPEC "Python" section, "The doctor in your own loop", verbatim up to ``doctor.findings``.
-# Its last line, ``doctor.passed(fail_on="warning")``, is the CI gate that issue 12 adds.
+# SPEC "Python" section, "The doctor in your own loop", verbatim, to its last line: the CI
+# gate ``doctor.passed(fail_on="warning")`` (issue 12).
 SPEC_EXAMPLE = """
 doctor = tw.Doctor(model, optimizer)
 doctor.check_data(x_train, y_train, x_val=x_val, y_val=y_val, task="classification")
@@ -24,6 +24,7 @@ for epoch in range(epochs):
         doctor.step(loss, inputs=xb, targets=yb)         # once per optimizer step; inputs/targets optional
     doctor.epoch_end({"loss": train_loss, "val_loss": val_loss, "val_accuracy": val_acc})
 doctor.findings     # list of Finding
+doctor.passed(fail_on="warning")  # False when a finding at or above that severity exists
 """
 
 
@@ -69,6 +70,9 @@ def test_the_spec_example_runs_as_written():
     doctor = ns["doctor"]
     assert isinstance(doctor, tw.Doctor) and doctor.step_count == 2 * len(ns["loader"])
     assert doctor.epoch == 2 and all(isinstance(f, Finding) for f in doctor.findings)
+    assert "doctor.passed(fail_on=" in SPEC_EXAMPLE.strip().splitlines()[-1]
+    warned = any(f.severity in ("warning", "error") for f in doctor.findings)
+    assert doctor.passed(fail_on="warning") is not warned
 
 
 def test_the_docs_example_runs_as_written(capsys):

@@ -1,5 +1,5 @@
-"""training.compile: the compiled forward, and the plain module on steps that hooks were added
-for after compiling (the doctor's probes), so no probe is lost.
+"""training.compile: the compiled forward, and the plain module on steps where the model has
+forward hooks (the doctor's probes), so no probe is lost.
 
 torch.compile's CPU backend generates C++; without a C compiler the tests are skipped."""
 
@@ -29,17 +29,18 @@ def _net():
     return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
 
 
-def test_hooks_added_after_compiling_switch_the_step_to_the_plain_module():
+def test_steps_with_forward_hooks_run_the_plain_module():
     model = _net()
-    kept = model[1].register_forward_hook(lambda *a: None)  # there before: traced, no fallback
     net = CompiledModel(model)
     assert net.pick() is net.compiled and net.eager_steps == 0
     handle = model[1].register_forward_hook(lambda *a: None)
     assert net.pick() is model and net.eager_steps == 1
     assert net.pick(count=False) is model and net.eager_steps == 1
-    handle.remove()
+    handle.remove()  # removal makes no new handle: the scan still notices it
     assert net.pick() is net.compiled and net.eager_steps == 1
-    kept.remove()  # removing a hook that was there is not an addition
+    pre = model[0].register_forward_pre_hook(lambda *a: None)
+    assert net.pick() is model
+    pre.remove()
     assert net.pick() is net.compiled
 
 

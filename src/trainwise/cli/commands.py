@@ -242,15 +242,28 @@ def cmd_doctor(args) -> int:
         return _finish(summary, "")
     if args.json:
         print(json.dumps(report["findings"], indent=1))
-        return 0
-    _print_findings(report, said_clean=log.said_clean)
-    return 0
+    else:
+        _print_findings(report, said_clean=log.said_clean)
+    return _gate(report["findings"], getattr(args, "fail_on", None))
+
+
+def _gate(findings: list, fail_on: str | None) -> int:
+    """``--fail-on``: exit 3 when a finding at or above that severity exists, else 0.
+
+    >>> _gate([{"severity": "warning"}], "error"), _gate([{"severity": "warning"}], "warning")
+    (0, 3)
+    """
+    from trainwise.cli.main import EXIT_FINDINGS
+    from trainwise.doctor.finding import passes
+
+    return EXIT_FINDINGS if fail_on and not passes(findings, fail_on) else 0
 
 
 def _print_findings(report: dict, said_clean: bool = False, console=None) -> None:
     """The end of ``trainwise doctor``: each finding as a block (readable at 80 columns and in
     a log; ``--set`` fixes on one unbroken line), or the clean verdict unless the run's own
     output already said it (``said_clean``)."""
+    # lazy: start-up time (rich, only when there is something to print)
     from rich.console import Console
 
     from trainwise.cli.findings_text import print_findings

@@ -16,6 +16,8 @@ from trainwise import __version__
 from trainwise.errors import TrainwiseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+#: ``trainwise doctor --fail-on``: a finding at or above that severity exists
+EXIT_FINDINGS = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_set(p)
     p.add_argument("--out", help="run directory (default output.dir/<config name>-doctor-<time>)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON on stdout")
+    p.add_argument(
+        "--fail-on",
+        choices=("warning", "error"),
+        help=f"exit {EXIT_FINDINGS} when a finding at or above this severity exists (a CI gate)",
+    )
 
     p = sub.add_parser("report", help="(re)build the HTML report of a run or comparison")
     p.add_argument(

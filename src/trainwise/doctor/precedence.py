@@ -59,7 +59,8 @@ CLASS_SHIFT = ("validation_class_shift",)
 #: causes found only after an epoch or more (the curve rules): a curve verdict they explain
 #: is withdrawn even when it came first (``overfitting`` of a net memorising random labels,
 #: before the reference model could say the labels carry no signal): the cause is the report
-RETROACTIVE_CAUSES = ("labels_unrelated",)
+#: (a collapsed LR schedule is judged only once the LR has stayed collapsed for a while)
+RETROACTIVE_CAUSES = ("labels_unrelated", "lr_schedule_collapsed")
 _STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
 
 #: symptom code -> (the codes that explain it, why)

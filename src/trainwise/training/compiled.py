@@ -1,16 +1,18 @@
 """``training.compile: true``: the training step runs a ``torch.compile``'d model, and falls back
-to the plain module on any step where someone has added a forward hook since compiling.
+to the plain module on any step where the model has forward hooks.
 
-Why the fallback: a compiled graph does not call forward hooks added after it was traced
-(dynamo does not guard on module hook dicts by default), so the doctor's probes, which attach
-activation hooks for one sparse step and remove them afterwards, would silently see nothing.
-Running those steps eagerly keeps every probe: the same module, the same weights and buffers,
-only without the compiled kernels. Hooks that were already there when compiling are traced
-into the graph and need no fallback. ``eager_steps`` counts the fallbacks so the run can say
-how many steps ran uncompiled.
+Why the fallback: dynamo does not guard on module hook dicts by default, so a compiled graph
+neither calls a forward hook added after it was traced nor stops calling one removed since.
+The doctor's probes attach activation hooks for one sparse step and remove them afterwards
+(the first probe's hooks are already on when the model is first called), so the compiled
+graph must never see a hook: it is traced and run only on hook-free steps, and every step
+with hooks runs the plain module, the same weights and buffers without the compiled kernels,
+so every probe sees every layer. A user's permanent forward hook therefore makes every step
+eager. ``eager_steps`` counts the fallbacks so the run can say how many steps ran uncompiled.
 
 Cost on an ordinary step: comparing one integer (torch's global hook-handle counter) with its
-last value; the module scan runs only on a step after a hook was registered somewhere.
+value at the last hook-free scan; the module scan runs only while hooks are on, or once after a
+hook was registered anywhere.
 """
 
 from __future__ import annotations
@@ -20,13 +22,8 @@ from torch import nn
 from torch.utils.hooks import RemovableHandle
 
 
-def _hook_ids(model: nn.Module) -> set[tuple[int, int]]:
-    return {
-        (id(m), key)
-        for m in model.modules()
-        for hooks in (m._forward_hooks, m._forward_pre_hooks)
-        for key in hooks
-    }
+def _has_hooks(model: nn.Module) -> bool:
+    return any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
 
 
 def _handle_counter() -> int | None:
@@ -51,25 +48,24 @@ class CompiledModel:
 
     def __init__(self, model: nn.Module, **compile_kwargs):
         self.model = model
-        self.compiled = torch.compile(model, **compile_kwargs)
-        self.baseline = _hook_ids(model)
+        self.compiled = torch.compile(model, **compile_kwargs)  # traced at its first call
         self.eager_steps = 0
-        self._clean_at = _handle_counter()  # counter value when no extra hook was present
+        self._clean_at: int | None = None  # handle counter at the last hook-free scan
 
-    def has_new_hooks(self) -> bool:
-        """True when a forward (pre-)hook is on the model that was not there when compiling."""
+    def has_hooks(self) -> bool:
+        """True when any module of the model has a forward (pre-)hook now."""
         counter = _handle_counter()
         if counter is not None and counter == self._clean_at:
-            return False
-        extra = bool(_hook_ids(self.model) - self.baseline)
-        if not extra:
+            return False  # no hook made anywhere since the model was last seen hook-free
+        hooked = _has_hooks(self.model)
+        if not hooked:
             self._clean_at = counter
-        return extra
+        return hooked
 
     def pick(self, count: bool = True) -> nn.Module:
-        """The module to run this step: the compiled one, or the plain one when hooks were
-        added after compiling (counted in ``eager_steps`` when ``count``)."""
-        if self.has_new_hooks():
+        """The module to run this step: the compiled one, or the plain one while the model has
+        forward hooks (counted in ``eager_steps`` when ``count``)."""
+        if self.has_hooks():
             self.eager_steps += count
             return self.model
         return self.compiled

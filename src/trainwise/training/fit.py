@@ -188,8 +188,8 @@ def fit(
     if trainer.eager_steps and opts.verbose:
         echo(
             f"training.compile: {trainer.eager_steps} of {len(trainer.lr_steps)} steps ran "
-            "uncompiled, so that forward hooks added after compiling (the doctor's probes) saw "
-            "every layer"
+            "uncompiled: the model had forward hooks then (the doctor's probes), which a compiled "
+            "graph would not call"
         )
     for cb in trainer.callbacks if opts.verbose else ():  # "early stopping: restoring epoch 4 .."
         if getattr(cb, "end_message", None):

@@ -364,6 +364,7 @@ def lr_find_config(
     end_lr: float | None = None,
     num_steps: int | None = None,
     echo=print,
+    plot: bool = True,
 ) -> tuple[LRFindResult, Path]:
     """Run the LR finder on the data, model, loss and optimizer a config describes.
 
@@ -371,7 +372,7 @@ def lr_find_config(
     ``loss`` and ``optimizer`` sections, ``training.batch_size``, ``seed``). Writes
     ``lr_find.json`` and ``lr_find.png`` into ``out_dir`` (default
     ``output.dir/lr-find-<stem>-<time>``) and returns the result and that directory.
-    Defaults: start_lr 1e-7, end_lr 10, num_steps 100.
+    Defaults: start_lr 1e-7, end_lr 10, num_steps 100; ``plot=False`` skips lr_find.png.
 
     Example::
 
@@ -412,7 +413,7 @@ def lr_find_config(
         batch_size=cfg.training.batch_size,
         seed=cfg.seed,
         device=cfg.training.device,
-        plot=run_dir / run_files.LR_FIND_PLOT,
+        plot=run_dir / run_files.LR_FIND_PLOT if plot else None,
         **sweep,
     )
     write_json(run_dir / run_files.LR_FIND, result.to_dict())

@@ -63,8 +63,8 @@ class Trainer:
         tf32: let float32 matmuls/convolutions on CUDA use TF32 during :meth:`fit` (True),
             forbid it (False) or leave torch's setting (default None); restored afterwards.
         compile: run the training and evaluation forward passes through ``torch.compile``
-            (default False); steps where a forward hook was added after compiling (the
-            doctor's probes) run the plain module instead, counted in ``eager_steps`` (see
+            (default False); steps on which the model has forward hooks (the doctor's
+            probes) run the plain module instead, counted in ``eager_steps`` (see
             :mod:`trainwise.training.compiled`).
         accumulate_steps: micro-batches per optimizer step (default 1; see the module doc);
             an int >= 1, checked by ``training.accumulate_steps`` where ``tw.fit`` is called.
@@ -143,7 +143,7 @@ class Trainer:
 
     @property
     def eager_steps(self) -> int:
-        """With ``compile``: steps that ran the plain module because of new hooks (else 0)."""
+        """With ``compile``: steps that ran the plain module because of hooks (else 0)."""
         return self.compiled.eager_steps if self.compiled is not None else 0
 
     # -- the loop ---------------------------------------------------------------------------
@@ -410,7 +410,7 @@ class Trainer:
         return value.to(self.device) if isinstance(value, torch.Tensor) else value
 
     def _net(self) -> nn.Module:
-        """The module for a forward pass outside the step: compiled unless hooks were added."""
+        """The module for a forward pass outside the step: compiled unless hooks are on."""
         return self.compiled.pick(count=False) if self.compiled is not None else self.model
 
     def _forward(self, xb: torch.Tensor) -> torch.Tensor:

@@ -21,8 +21,13 @@ def test_reference_and_validation_at_chance_is_an_error_with_numbers():
 
 
 def test_silent_when_either_side_shows_a_signal():
-    assert check_labels_unrelated(_history([0.1, 0.1]), RunFacts(
-        num_classes=10, n_val=300, reference_accuracy=0.5, reference_n=1000)) is None
+    assert (
+        check_labels_unrelated(
+            _history([0.1, 0.1]),
+            RunFacts(num_classes=10, n_val=300, reference_accuracy=0.5, reference_n=1000),
+        )
+        is None
+    )
     assert check_labels_unrelated(_history([0.1, 0.4]), FACTS) is None  # the net learns
     assert check_labels_unrelated(_history([0.1]), FACTS) is None  # one epoch: too early
     assert check_labels_unrelated(_history([0.1, 0.1]), RunFacts(num_classes=10)) is None

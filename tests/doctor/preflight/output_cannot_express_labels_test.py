@@ -15,8 +15,10 @@ def test_one_sigmoid_unit_for_four_classes_from_the_models_output():
     (f,) = [f for f in found if f.code == "output_cannot_express_labels"]
     assert f.severity == "error" and f.evidence["output_range"] == [0.0, 1.0]
     assert "labels above 1 are out of its reach" in f.message and "4 outputs" in f.fix.text
-    assert not any(g.code == "output_cannot_express_labels" for g in run_preflight(
-        x, y.long(), model=nn.Linear(5, 4)))
+    assert not any(
+        g.code == "output_cannot_express_labels"
+        for g in run_preflight(x, y.long(), model=nn.Linear(5, 4))
+    )
 
 
 def test_too_narrow_head_and_the_silent_cases():

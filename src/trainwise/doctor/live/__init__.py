@@ -12,8 +12,8 @@ from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.dead_relu import DeadRelu
 from trainwise.doctor.live.exploding_gradients import ExplodingGradients
 from trainwise.doctor.live.frozen_parameters import FrozenParameters
-from trainwise.doctor.live.loop_watch import LoopWatch
 from trainwise.doctor.live.labels_collapsed import LabelsCollapsed
+from trainwise.doctor.live.loop_watch import LoopWatch
 from trainwise.doctor.live.loss_not_decreasing import LossNotDecreasing
 from trainwise.doctor.live.loss_output_mismatch import LossOutputMismatch
 from trainwise.doctor.live.lr_schedule_collapsed import LrScheduleCollapsed

@@ -97,8 +97,11 @@ class LoopWatch:
         return self
 
     def _watched(self) -> list[tuple[str, torch.Tensor]]:
-        by_name = dict(self.layout.params)
-        names = self.layout.weights or [n for n, _ in self.layout.params]
+        # only what the optimizer holds: zero_grad() cannot clear the others (that is
+        # params_not_updating's "not in the optimizer")
+        out = set(self.layout.not_in_optimizer)
+        by_name = {n: p for n, p in self.layout.params if n not in out}
+        names = [n for n in self.layout.weights if n in by_name] or list(by_name)
         picked = list(dict.fromkeys([names[0], names[-1]])) if names else []
         return [(n, by_name[n]) for n in picked if n in by_name]
 
