@@ -21,8 +21,6 @@ TESTED_ELSEWHERE = {
     # the checkpoint file format underneath CheckpointStore
     "checkpoint/tree_codec.py": "checkpoint/store_test.py",
     "checkpoint/weights.py": "checkpoint/store_test.py",
-    # the command bodies behind the parser, run end to end through main()
-    "cli/commands.py": "cli/main_test.py",
     # the section base and the error wording, through every section and the fuzzer
     "config/section.py": "errors/config_fuzz_test.py",
     "config/validate.py": "errors/config_fuzz_test.py",

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from trainwise.cli import commands
-from trainwise.cli.findings_text import override_text
+from trainwise.cli.findings_text import override_text, overrides_line
 from trainwise.cli.main import main
 from trainwise.doctor.attach import summary_lines
 
@@ -110,28 +110,23 @@ def test_doctor_prints_blocks_with_whole_set_lines_at_80_columns(monkeypatch, tm
     assert all(len(line) <= 80 for line in lines if "--set" not in line and "/" not in line)
 
 
-def test_doctor_on_a_real_run_says_its_verdict_once(tmp_path, capsys):
-    """The example's full run (~5 s): clean, or findings as blocks; never the verdict twice."""
+def test_doctor_on_a_real_run_prints_blocks_or_its_verdict_once(monkeypatch, tmp_path, capsys):
+    """A real short run (3 epochs: the doctor rightly reports underfitting there): its real
+    findings as blocks with whole ``--set`` lines at 80 columns, or the verdict once."""
+    monkeypatch.setenv("COLUMNS", "80")
     out = tmp_path / "real"
-    assert (
-        main(
-            [
-                "doctor",
-                "examples/circles.yaml",
-                "--set",
-                "training.progress=lines",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    printed = capsys.readouterr().out
+    argv = ["doctor", "examples/circles.yaml", "--out", str(out)]
+    assert main([*argv, "--set", "training.epochs=3", "--set", "training.progress=lines"]) == 0
+    lines = capsys.readouterr().out.splitlines()
     found = json.loads((out / "findings.json").read_text())
-    if found:
-        assert printed.count("no problems found") == 0 and "1. " in printed
-    else:
-        assert printed.count("no problems found") == 1, printed
+    if not found:
+        assert sum("no problems found" in line for line in lines) == 1, lines
+        return
+    assert not any("no problems found" in line for line in lines)
+    for i, f in enumerate(found, 1):
+        assert f"{i}. {f['severity'].upper()} {f['code']}" in lines
+        if f["fix"]["overrides"]:
+            assert "   " + overrides_line(f["fix"]["overrides"]) in lines
 
 
 def test_lr_find_rerun_keeps_the_config_and_overrides():

@@ -4,8 +4,10 @@ circles example needs more steps from a higher start); the command line prints t
 the exact command to run.
 
 Each config is swept once with the defaults (100 steps; most stop early when the loss blows
-up), plus the retry where there is one, without drawing the plot: about 40 s of CPU for the
-whole file on an idle 2-core machine. Select or skip it by its path (``tests/examples/``)."""
+up), plus the retry where there is one, without drawing the plot. Measured: the 12 default
+sweeps take about 60 s wall (36 s CPU) on the shared 2-core development machine, the two
+largest CNNs (mnist1d.yaml, compare_architectures.yaml) a third of it; several times that when
+the machine is busy. Select or skip the file by its path (``tests/examples/``)."""
 
 from __future__ import annotations
 
@@ -47,9 +49,9 @@ def test_default_sweep_suggests_or_names_a_retry_that_does(path, tmp_path):
     assert again.suggested is not None, (result.message, again.message)
 
 
-def test_the_command_line_prints_the_retry_as_a_command_that_works(tmp_path, capsys):
+def test_the_command_line_prints_the_retry_as_a_command(tmp_path, capsys):
     """circles, the example the issue names: no suggestion with the defaults, and the printed
-    command, run as it is, suggests one."""
+    ``rerun:`` command carries exactly the retry that the test above shows to work."""
     out = tmp_path / "default"
     assert main(["lr-find", "examples/circles.yaml", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -58,13 +60,11 @@ def test_the_command_line_prints_the_retry_as_a_command_that_works(tmp_path, cap
         assert saved["retry"] == {} and "rerun:" not in printed
         return
     assert "no suggestion: the loss stayed near its starting level" in printed
+    assert saved["retry"]["num_steps"] == 300 and "start_lr" in saved["retry"]
     rerun = next(line for line in printed.splitlines() if line.startswith("rerun: "))
     argv = shlex.split(rerun.removeprefix("rerun: "))
     assert argv[:3] == ["trainwise", "lr-find", "examples/circles.yaml"], rerun
-    assert "--steps" in argv and saved["retry"]["num_steps"] == 300
-    assert main([*argv[1:], "--out", str(tmp_path / "retry")]) == 0
-    printed = capsys.readouterr().out
-    assert "suggested LR" in printed and "rerun:" not in printed
-    again = json.loads((tmp_path / "retry" / "lr_find.json").read_text())
-    for key, value in saved["retry"].items():
-        assert again["settings"][key] == pytest.approx(value)
+    flags = dict(zip(argv[3::2], argv[4::2]))
+    assert float(flags["--start"]) == pytest.approx(saved["retry"]["start_lr"])
+    assert int(flags["--steps"]) == saved["retry"]["num_steps"]
+    assert float(flags["--end"]) == saved["settings"]["end_lr"]  # unchanged, said explicitly

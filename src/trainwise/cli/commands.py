@@ -247,13 +247,17 @@ def cmd_doctor(args) -> int:
     return _gate(report["findings"], getattr(args, "fail_on", None))
 
 
+#: ``trainwise doctor --fail-on``: a finding at or above that severity exists (not 2: bad input)
+EXIT_FINDINGS = 3
+
+
 def _gate(findings: list, fail_on: str | None) -> int:
     """``--fail-on``: exit 3 when a finding at or above that severity exists, else 0.
 
     >>> _gate([{"severity": "warning"}], "error"), _gate([{"severity": "warning"}], "warning")
     (0, 3)
     """
-    from trainwise.cli.main import EXIT_FINDINGS
+    # lazy: start-up time
     from trainwise.doctor.finding import passes
 
     return EXIT_FINDINGS if fail_on and not passes(findings, fail_on) else 0
@@ -276,6 +280,7 @@ def _print_findings(report: dict, said_clean: bool = False, console=None) -> Non
         verdict = "" if said_clean else "doctor: no problems found. "
         console.print(f"{verdict}Run directory: {report['run_dir']}", soft_wrap=True)
         return
+    console.print()  # apart from the run's own lines above
     print_findings(console, found, f"trainwise doctor: {len(found)} finding(s)")
     console.print()
     console.print(f"{run_files.FINDINGS} and the run are in {report['run_dir']}", soft_wrap=True)

@@ -16,8 +16,6 @@ from trainwise import __version__
 from trainwise.errors import TrainwiseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-#: ``trainwise doctor --fail-on``: a finding at or above that severity exists
-EXIT_FINDINGS = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fail-on",
         choices=("warning", "error"),
-        help=f"exit {EXIT_FINDINGS} when a finding at or above this severity exists (a CI gate)",
+        help="exit 3 when a finding at or above this severity exists (a CI gate)",
     )
 
     p = sub.add_parser("report", help="(re)build the HTML report of a run or comparison")

@@ -69,6 +69,10 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         ("unshuffled_data",),
         "the preflight check already named the sorted label order: one report is enough",
     ),
+    "labels_unrelated": (
+        ("unnormalized_inputs",),
+        "constant inputs leave every model at chance whatever the labels: the inputs are the fault",
+    ),
     "labels_collapsed": (
         ("labels_collapsed",),
         "the preflight check already named the collapsed labels: the batches add nothing",

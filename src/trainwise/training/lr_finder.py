@@ -107,7 +107,8 @@ class LRFindResult:
         if self.suggested is None:
             raise ConfigError(
                 "lr_find: suggested is None (no clear descent: see result.message); nothing to "
-                "apply. Allowed: a sweep with a suggestion (try more steps or another start_lr)"
+                "apply. Allowed: a sweep with a suggestion (result.retry holds the lr_find "
+                f"arguments of one to try: {self.retry or 'none'})"
             )
         for group in optimizer.param_groups:
             group["lr"] = self.suggested

@@ -88,7 +88,7 @@ def test_correct_pairings_are_silent(make, loss_of, targets):
 
 
 def test_a_float_loss_or_a_detached_one_is_not_judged():
-    for handed in (lambda loss: loss.detach(), float):
+    for handed in (lambda loss: loss.detach(), lambda loss: float(loss.detach())):
         model = nn.Sequential(nn.Linear(8, 4), nn.Softmax(1))
         opt = torch.optim.SGD(model.parameters(), lr=0.01)
         doc = Doctor(model, opt)

@@ -91,5 +91,7 @@ def test_a_loss_rebuilt_as_a_leaf_has_no_path_to_the_parameters(kit):
 def test_an_optimizer_built_for_another_model_is_named_as_such(kit):
     old, model = kit.mlp(), kit.mlp(seed=1)
     doc = _plain(model, torch.optim.Adam(old.parameters(), lr=1e-3))
-    found = [f for f in doc.findings if f.code == "params_not_updating"]
-    assert found and "holds none of the model's" in found[0].message
+    f = kit.one(doc, "params_not_updating")  # one finding, not one per module
+    assert (f.severity, f.where) == ("error", "optimizer")
+    assert "holds none of the model's 6" in f.message
+    assert "zero_grad_missing" not in kit.codes(doc)  # zero_grad() cannot clear these grads

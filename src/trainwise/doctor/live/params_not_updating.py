@@ -60,7 +60,11 @@ class ParamsNotUpdating(LiveRule):
             found += self._no_path(ctx)
         if not self.checked_optimizer:
             self.checked_optimizer = True
-            found += self._group(ctx, {n: "missing" for n in ctx.layout.not_in_optimizer}, {})
+            missing = {n: "missing" for n in ctx.layout.not_in_optimizer}
+            if missing and len(missing) == len(ctx.layout.params):
+                found += self._other_model(ctx)
+            else:
+                found += self._group(ctx, missing, {})
         grads = ctx.probe.grads
         if not grads or all(g["status"] == "none" for g in grads.values()):
             return found
@@ -89,6 +93,33 @@ class ParamsNotUpdating(LiveRule):
                 hits[name] = status
                 onsets[name] = (run[2], run[3])
         return found + self._group(ctx, hits, onsets)
+
+    def _other_model(self, ctx: LiveContext) -> list[Finding]:
+        """One finding when the optimizer holds none of the model's parameters."""
+        names = [n for n, _ in ctx.layout.params]
+        self.reported += sorted({ctx.layout.module_of(n) for n in names})
+        msg = (
+            f"The optimizer holds none of the model's {len(names)} trainable parameters "
+            f"({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}): it was built for "
+            "another model object (e.g. the model was re-created after the optimizer), so "
+            "these weights never change."
+        )
+        fix = Fix(
+            "build the optimizer after the final model, from model.parameters() of the model "
+            "you train"
+        )
+        return [
+            Finding(
+                self.code,
+                "error",
+                msg,
+                fix,
+                step=ctx.step,
+                epoch=ctx.epoch,
+                where="optimizer",
+                evidence={"params": names, "status": "missing"},
+            )
+        ]
 
     def _no_path(self, ctx: LiveContext) -> list[Finding]:
         graph = ctx.loop.graph if ctx.loop is not None else None
@@ -136,19 +167,7 @@ class ParamsNotUpdating(LiveRule):
             label = f"module '{module}'" if module else "the root module"
             step, epoch = onsets.get(names[0], (ctx.step, ctx.epoch))
             numel = sum(ctx.layout.numel.get(n, 0) for n in names)
-            if status == "missing" and len(ctx.layout.not_in_optimizer) == len(ctx.layout.params):
-                msg = (
-                    f"The optimizer holds none of the model's {len(ctx.layout.params)} trainable "
-                    f"parameters (starting with {label}: {', '.join(names)}): it was built for "
-                    "another model object (e.g. the model was re-created after the optimizer), "
-                    "so these weights never change."
-                )
-                fix = Fix(
-                    "build the optimizer after the final model, from model.parameters() of the "
-                    "model you train"
-                )
-                severity = "error"
-            elif status == "missing":
+            if status == "missing":
                 msg = (
                     f"{len(names)} trainable parameters of {label} ({numel} values: "
                     f"{', '.join(names)}) are in no optimizer param group, so they never change."

@@ -159,8 +159,12 @@ def run_preflight(
             continue
         found += check_split_leakage(x, other, field=f"x_{split}", seed=seed)
         shifted = []
-        if labelled and not collapsed:
+        if labelled and labels_ok:  # mis-encoded or collapsed labels: no classes to compare
             shifted = check_validation_class_shift(y, other_y, field=f"y_{split}", task=task)
+        if any(f.code == "class_imbalance" for f in found):
+            # an imbalanced training set explains differing shares (class_imbalance names it);
+            # only classes training lacks altogether are still a shift of their own
+            shifted = [f for f in shifted if f.evidence["missing_in_train"]]
         found += shifted
         if shifted:
             continue  # the class make-up differs: a feature shift is its consequence

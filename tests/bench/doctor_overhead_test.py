@@ -1,0 +1,22 @@
+"""bench/doctor_overhead.py: the whole-run lockstep measurement behind bench/overhead.py's
+doctor figures, on a tiny model (well under a second)."""
+
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from doctor_overhead import paired_whole_run  # noqa: E402
+
+
+def test_paired_whole_run_times_both_runs_and_the_preflight_into_the_doctors():
+    torch.manual_seed(0)
+    x, xv = torch.randn(256, 6), torch.randn(64, 6)
+    y, yv = (x[:, 0] > 0).long(), (xv[:, 0] > 0).long()
+    base = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2))
+    off, on, preflight, found = paired_whole_run(base, (x, y, xv, yv), 2, 32, 1e-2, 0.0, seed=0)
+    assert off > 0 and on > preflight > 0
+    assert isinstance(found, list)
+    assert all(p.grad is None for p in base.parameters())  # the base model is only copied
