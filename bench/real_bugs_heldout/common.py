@@ -32,7 +32,14 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from real_bugs import common as first  # noqa: E402
-from real_bugs.common import Data, Run, _quality, argmax, mlp  # noqa: E402,F401
+from real_bugs.common import (  # noqa: E402,F401
+    Data,
+    Run,
+    _quality,
+    argmax,
+    mlp,
+    standard_step,
+)
 
 # looked up at call time, so a check of the programs alone can swap them for stand-ins
 AutoTrainer = first.AutoTrainer
@@ -130,20 +137,6 @@ def load(
     t = f if regression else (lambda a: torch.tensor(a, dtype=torch.long))
     k = 0 if regression else int(y.max()) + 1
     return Data(f(x_tr), t(y_tr), f(x_va), t(y_va), f(x_te), t(y_te), k)
-
-
-def standard_step(model, opt, loss_fn) -> Callable:
-    """The textbook step: zero_grad, forward, loss, backward, optimizer.step()."""
-
-    def step(xb, yb):
-        opt.zero_grad()
-        out = model(xb)
-        loss = loss_fn(out, yb)
-        loss.backward()
-        opt.step()
-        return loss, out
-
-    return step
 
 
 def train(
