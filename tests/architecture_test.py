@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("report", ("trainwise.report",)),
     ("run", ("trainwise.run",)),
     ("experiments", ("trainwise.experiments",)),
-    ("cli", ("trainwise.cli",)),
+    ("cli", ("trainwise.cli", "trainwise.__main__")),
 ]
 
 LAZY_NOTE = "start-up time"

@@ -14,6 +14,8 @@ TESTS = Path(__file__).resolve().parent
 TESTED_ELSEWHERE = {
     # the Callback base and its dispatch: the Trainer's event order and skipping
     "callbacks/callback.py": "training/trainer_test.py",
+    # `python -m trainwise`: started by torchrun in the data-parallel launch tests
+    "__main__.py": "training/distributed_launch_test.py",
     # the callbacks tw.fit installs itself: checkpoints, metrics.jsonl, the progress display
     "callbacks/checkpointer.py": "checkpoint/resume_in_process_test.py",
     "callbacks/metrics_log.py": "training/fit_test.py",

@@ -70,3 +70,13 @@ def test_a_failed_trial_exits_1_after_the_others_ran(config, tmp_path, capsys):
         for t in v["trials"]
     ]
     assert statuses == ["done", "failed"]
+
+
+def test_backend_options_reach_compare(config, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)  # as if Ray were not installed
+    out = tmp_path / "x"
+    assert main(["compare", config, "--backend", "ray", "--out", str(out)]) == 2
+    assert "backend: 'ray' needs Ray, which is not installed" in capsys.readouterr().err
+    assert main(["compare", config, "--address", "auto", "--out", str(out)]) == 2
+    assert "address: 'auto' is only used with backend 'ray'" in capsys.readouterr().err
+    assert not out.exists()

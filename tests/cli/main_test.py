@@ -81,3 +81,22 @@ def test_models_command_shows_parameter_counts(capsys):
     assert main(["models", "examples/digits.yaml"]) == 0
     out = capsys.readouterr().out
     assert "Total params" in out and "Conv2d" in out
+
+
+def test_run_parses_the_data_parallel_flags():
+    from trainwise.cli.main import build_parser
+
+    args = build_parser().parse_args(
+        ["run", "c.yaml", "--resume", "auto", "--nproc", "2", "--max-restarts", "1"]
+    )
+    assert (args.resume, args.nproc, args.max_restarts) == ("auto", 2, 1)
+    plain = build_parser().parse_args(["run", "c.yaml", "--resume", "--out", "d"])
+    assert plain.resume is True and plain.out == "d" and plain.nproc is None
+
+
+def test_bad_data_parallel_flags_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "c.yaml", "--resume", "always"])
+    assert info.value.code == 2 and "invalid choice: 'always'" in capsys.readouterr().err
+    assert main(["run", "examples/circles.yaml", "--nproc", "0"]) == 2
+    assert "--nproc: 0 is not allowed" in capsys.readouterr().err

@@ -126,9 +126,10 @@ def test_findings_are_ranked_and_echoed_once_each():
     seen = []
     doc = Doctor(model, opt, echo=seen.append)
     loop(model, opt, 30, doc)
-    doc.step(torch.tensor(float("nan")))
+    doc.step(torch.tensor(float("nan")))  # an ordinary step: judged at the next read
+    assert "nan_loss" not in [f.code for f in seen]
+    assert [f.code for f in doc.findings] == ["nan_loss", "lr_too_low"]  # reads; errors first
     assert [f.code for f in seen] == ["lr_too_low", "nan_loss"]
-    assert [f.code for f in doc.findings] == ["nan_loss", "lr_too_low"]  # errors first
     assert doc.step(torch.tensor(float("nan"))) == [] and doc.halted
 
 

@@ -129,3 +129,20 @@ def test_lr_find_config_names_what_it_takes(tmp_path):
     with pytest.raises(ArgumentTypeError, match="cfg: a dict is not allowed; allowed: a Config"):
         lr_find_config({"optimizer": {"lr": 1e-3}}, tmp_path / "never")
     assert not (tmp_path / "never").exists()
+
+
+def test_resume_auto_starts_without_a_checkpoint_and_resumes_with_one(tmp_path, capsys):
+    cfg = load_config(CIRCLES, [*QUICK, "doctor=false"])
+    first = run_config(cfg, tmp_path / "a", echo=_quiet, resume="auto")  # nothing there: start
+    assert first["epochs_run"] == 2
+    longer = load_config(CIRCLES, ["training.epochs=3", "training.progress=off", "doctor=false"])
+    said = []
+    again = run_config(longer, tmp_path / "a", echo=said.append, resume="auto")
+    assert again["epochs_run"] == 3 and any("resuming from" in s for s in said)
+
+
+def test_several_processes_need_a_named_run_directory(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    cfg = load_config(CIRCLES, QUICK)
+    with pytest.raises(ConfigError, match="--out: required with 2 processes"):
+        run_config(cfg, None, echo=_quiet)

@@ -29,6 +29,9 @@ class CheckpointManager:
         keep: how many of the newest to keep (default 3; older ones are deleted after a
             successful save, so a failed save never leaves fewer good checkpoints).
         echo: where messages go (default print).
+        writer: whether this process writes here (default True). A data-parallel rank other
+            than 0 passes False: it only reads (no directory created, no staging cleaned
+            while rank 0 may be saving, ``save`` refused).
 
     Example::
 
@@ -37,14 +40,22 @@ class CheckpointManager:
         path, model_state, state = mgr.latest_good()
     """
 
-    def __init__(self, root: str | Path, keep: int = 3, echo: Callable[[str], Any] = print):
+    def __init__(
+        self,
+        root: str | Path,
+        keep: int = 3,
+        echo: Callable[[str], Any] = print,
+        writer: bool = True,
+    ):
         if keep < 1:
             raise CheckpointError(f"checkpoint.keep: {keep!r} is not allowed; must be >= 1")
         self.root = Path(root)
         self.keep = keep
         self.echo = echo
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.clean_staging()
+        self.writer = writer
+        if writer:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.clean_staging()
 
     def clean_staging(self) -> list[Path]:
         """Remove staging directories abandoned by a crashed save."""
@@ -57,6 +68,8 @@ class CheckpointManager:
 
     def checkpoints(self) -> list[Path]:
         """Finished checkpoint directories, oldest first."""
+        if not self.root.is_dir():
+            return []
         return sorted(p for p in self.root.iterdir() if p.is_dir() and _NAME.match(p.name))
 
     def path_for(self, step: int) -> Path:
@@ -67,6 +80,11 @@ class CheckpointManager:
     ) -> Path | None:
         """Save (unless this step already has a good checkpoint) and prune old ones. A damaged
         checkpoint at this step (skipped on resume) is replaced, so it cannot stay the newest."""
+        if not self.writer:
+            raise CheckpointError(
+                f"checkpoint: this process only reads {str(self.root)!r} (writer=False: a "
+                "data-parallel rank other than 0); allowed: saving from rank 0"
+            )
         target = self.path_for(step)
         if target.exists():
             try:

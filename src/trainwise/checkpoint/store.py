@@ -46,6 +46,9 @@ STAGING_PREFIX = ".staging-"
 
 # Test hook: the test suite sets this to make a save kill its own process half-way, which is
 # the only reliable way to land a SIGKILL "in the middle of a save". Read once per save.
+# "1": every save crashes; "once@STEP:PATH": the first save of a step >= STEP to find no file
+# at PATH creates it and crashes (a restarted run, which sees the same environment, then saves
+# normally).
 _CRASH_ENV = "TRAINWISE_TEST_CRASH_IN_SAVE"
 
 
@@ -77,7 +80,7 @@ def write_checkpoint(
         tree = encode(state, tensors)
         model = {k: v.detach().cpu().contiguous().clone() for k, v in model_state.items()}
         save_file(model, str(staging / "model.safetensors"))
-        _maybe_crash()
+        _maybe_crash(target.name)
         save_file(tensors, str(staging / "state.safetensors"))
         _json_dump(staging / "state.json", {"format": FORMAT, "state": tree})
         manifest = {"format": FORMAT, "files": {}}
@@ -96,11 +99,19 @@ def write_checkpoint(
     return target
 
 
-def _maybe_crash() -> None:
-    if os.environ.get(_CRASH_ENV) == "1":
-        import signal
+def _maybe_crash(name: str) -> None:
+    value = os.environ.get(_CRASH_ENV, "")
+    if value.startswith("once@"):
+        step, path = value[5:].split(":", 1)
+        marker = Path(path)
+        if marker.exists() or int(name.rsplit("-", 1)[-1]) < int(step):
+            return
+        marker.touch()
+    elif value != "1":
+        return
+    import signal
 
-        os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def verify_checkpoint(path: Path) -> None:

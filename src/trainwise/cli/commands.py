@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from trainwise import run_files
+from trainwise.errors import ConfigError
 from trainwise.run import load_config
+from trainwise.training.distributed import rank_from_env, world_size_from_env
 from trainwise.vocabulary import format_metric
 
 #: The recipe `trainwise demo` runs (also examples/mnist1d.yaml).
@@ -105,10 +107,41 @@ def cmd_run(args) -> int:
     cfg = load_config(args.config, args.overrides)
     if getattr(args, "folds", None) is not None:
         return _run_folds(cfg, args)
+    nproc = getattr(args, "nproc", None)
+    if nproc is not None and nproc < 1:
+        raise ConfigError(f"--nproc: {nproc} is not allowed; allowed: a number of processes >= 1")
+    if (nproc or 1) > 1 and world_size_from_env() == 1:
+        return _launch_processes(cfg, args)
     summary = run_config(
-        cfg, args.out, stem=Path(args.config).stem, resume=args.resume, config_path=args.config
+        cfg,
+        args.out,
+        stem=Path(args.config).stem,
+        resume=args.resume,
+        config_path=args.config,
+        allow_world_size_change=getattr(args, "allow_world_size_change", False),
     )
+    if rank_from_env() != 0:  # rank 0 prints the summary (or the stop message) once
+        return 0 if not summary.get("interrupted") else 143
     return _finish(summary, f"trainwise run {args.config}")
+
+
+def _launch_processes(cfg, args) -> int:
+    """``trainwise run CONFIG --nproc N``: the same run in N processes through torchrun.
+    The run directory is fixed here (every rank and restart meets in it) and the workers get
+    ``--resume auto``, after this process has checked what the user asked for: a new run
+    never continues a directory that holds checkpoints, ``--resume`` needs one."""
+    # lazy: start-up time
+    from trainwise.run.session import resolve_run_dir
+    from trainwise.training.distributed_launch import launch
+
+    stem = Path(args.config).stem
+    run_dir = resolve_run_dir(cfg, args.out, stem, bool(args.resume) and args.resume != "auto")
+    worker = ["run", str(args.config), "--out", str(run_dir), "--resume", "auto"]
+    for item in args.overrides:
+        worker += ["--set", item]
+    if args.allow_world_size_change:
+        worker.append("--allow-world-size-change")
+    return launch(args.nproc, args.max_restarts, worker)
 
 
 def _run_folds(cfg, args) -> int:
@@ -305,6 +338,8 @@ def cmd_compare(args) -> int:
         workers=args.workers,
         out_dir=args.out,
         resume=args.resume,
+        backend=args.backend,
+        address=args.address,
     )
     print_table(result.results)
     others = f"{run_files.COMPARE_CSV}, {run_files.COMPARE_MD}, trials/"

@@ -74,6 +74,19 @@ def _add_compare(sub) -> None:
         action="store_true",
         help="continue the newest comparison of this config (an existing --out always resumes)",
     )
+    p.add_argument(
+        "--backend",
+        choices=("processes", "ray"),
+        default="processes",
+        help="where trials run: worker processes here (default) or Ray tasks "
+        "(pip install trainwise[ray]; a lost worker's trial is retried from its checkpoints)",
+    )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="with --backend ray: an existing Ray cluster (auto, HOST:PORT, ray://HOST:10001); "
+        "--out must be storage every node shares (checked first). Default: a local Ray",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +107,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="YAML config file (see examples/)")
     _add_set(p)
     p.add_argument("--out", help="run directory (default output.dir/<config name>-<time>)")
-    p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        choices=("auto",),
+        help="continue from the newest checkpoint; --resume auto: continue if the run "
+        "directory holds one, else start (what a torchrun restart needs)",
+    )
+    p.add_argument(
+        "--nproc",
+        type=int,
+        metavar="N",
+        help="data-parallel training in N processes on this machine, started through "
+        "torchrun (docs/distributed.md); batch_size stays the global batch",
+    )
+    p.add_argument(
+        "--max-restarts",
+        type=int,
+        default=0,
+        metavar="R",
+        help="with --nproc: restart every process up to R times when one fails; each restart "
+        "resumes from the newest checkpoint (default 0)",
+    )
+    p.add_argument(
+        "--allow-world-size-change",
+        action="store_true",
+        help="resume a checkpoint saved by another number of processes (not exact: see "
+        "docs/distributed.md)",
+    )
     p.add_argument(
         "--folds",
         type=int,

@@ -16,7 +16,7 @@ from trainwise.doctor.finding import Finding
 from trainwise.errors import ArgumentTypeError
 
 #: Keyword options ``tw.fit(doctor={...})`` passes on to :class:`Doctor`.
-OPTIONS = ("probe_every",)
+OPTIONS = ("probe_every", "read_every")
 
 
 def regularization_of(
@@ -57,7 +57,10 @@ def attach_doctor(
     """Build the run's :class:`Doctor`, run preflight, return it and its callback.
 
     ``doctor.detected_at`` maps each finding's key to the optimizer step at which it was first
-    reported (0 for preflight); the seeded-fault suite measures detection delay with it.
+    reported (0 for preflight); the seeded-fault suite measures detection delay with it. A
+    finding the doctor's batched read brings late is dated by the step that was judged
+    (``doctor.judged_steps``), as if read at once: the echo itself comes at the read, at most
+    ``read_every`` steps later.
     """
     kwargs = {}
     if isinstance(options, dict):
@@ -71,7 +74,7 @@ def attach_doctor(
     holder: list[Doctor] = []
 
     def on_finding(f: Finding) -> None:
-        detected.setdefault(f.key, holder[0].step_count if holder else 0)
+        detected.setdefault(f.key, holder[0].judged_steps if holder else 0)
         if echo is not None:
             echo(f"doctor: {f}")
 

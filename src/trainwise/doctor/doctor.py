@@ -1,10 +1,16 @@
 """The training doctor for any PyTorch loop: preflight data checks, live probes, curve rules.
 
-Cost model (why it is nearly free): on every step only ``float(loss)`` (the loop syncs
-anyway) and a few comparisons; probes (gradient norms, update/weight ratios, activation
-statistics) run on a sparse schedule (:class:`~trainwise.doctor.probes.ProbeSchedule`) with
-forward hooks attached only for the probed step; the forward replay that names the first
-non-finite module (:mod:`~trainwise.doctor.live.nan_source`) runs only after a non-finite loss.
+Cost model (why it is nearly free): an ordinary step costs no host read at all: the step is
+recorded (its loss tensor, the batch by reference, the learning rate) and the losses of
+``read_every`` (32) steps are read in one transfer, or sooner at a probed step, at
+``epoch_end`` and when findings or state are asked for (:mod:`~trainwise.doctor.step_reader`);
+the rules then judge each step in order, so findings are the same, only up to ``read_every``
+steps later. Probes (gradient norms, update/weight ratios, activation statistics) run on a
+sparse schedule (:class:`~trainwise.doctor.probes.ProbeSchedule`) with forward hooks attached
+only for the probed step; the forward replay that names the first non-finite module
+(:mod:`~trainwise.doctor.live.nan_source`) runs only after a non-finite loss, on the weights of
+that step: kept eagerly on a probed step, else recovered by replaying the read window
+(:mod:`~trainwise.doctor.trainer_replay`, which a Trainer run attaches as ``doctor.replay``).
 
 Which finding wins when one explains another is not decided here: the live and curve
 findings both go through :mod:`~trainwise.doctor.precedence`.
@@ -25,17 +31,21 @@ import torch
 from torch import nn
 
 from trainwise.doctor.curve_inputs import class_counts, curve_facts, epoch_logs, split_rows
+from trainwise.doctor.doctor_state import doctor_state, load_doctor_state
 from trainwise.doctor.finding import Finding, passes, rank
-from trainwise.doctor.live import LiveContext, LoopWatch, make_live_rules, nan_source
+from trainwise.doctor.live import LoopWatch, make_live_rules, nan_source
 from trainwise.doctor.live.loss_track import LossTrack
-from trainwise.doctor.precedence import CONSEQUENCE_HOLD, causes, outranked
+from trainwise.doctor.live.regularization_read import read_regularization
+from trainwise.doctor.precedence import outranked
 from trainwise.doctor.preflight import run_preflight
 from trainwise.doctor.probes import ModelLayout, Prober, ProbeSchedule, auto_every
+from trainwise.doctor.step_judging import StepJudging
+from trainwise.doctor.step_reader import READ_EVERY, StepEntry, StepReader
 from trainwise.errors import ArgumentTypeError
-from trainwise.vocabulary import TASKS, check_task, infer_task
+from trainwise.vocabulary import TASKS, check_task
 
 
-class Doctor:
+class Doctor(StepJudging):
     """Watches a training run and reports :class:`~trainwise.doctor.finding.Finding` objects.
 
     Args:
@@ -53,7 +63,18 @@ class Doctor:
         total_epochs: planned epochs for the curve rules (default None).
         echo: called with each new finding as it appears (default None: silent), e.g. ``print``.
         regularization: for the curve rules: any of "weight_decay", "l1", "l2", "dropout",
-            "label_smoothing" (default None).
+            "label_smoothing" (default None: the optimizer's weight_decay and the model's
+            dropout p, see :mod:`~trainwise.doctor.live.regularization_read`).
+        read_every: steps whose losses are read from the device in one transfer (default
+            None: :data:`~trainwise.doctor.step_reader.READ_EVERY`, 32); 1 reads every step.
+            Findings of ordinary steps appear at the next read (at most ``read_every`` steps
+            late, sooner at a probed step or ``epoch_end``); ``findings``, ``passed``,
+            ``epoch_end``, ``check_test``, ``close`` and ``state_dict`` read first. Memory:
+            references to up to ``read_every`` steps' inputs and targets (and outputs in a
+            plain loop). A non-finite loss found late is diagnosed on the weights of its own
+            step when ``replay`` can rebuild them (a Trainer run: see
+            :mod:`~trainwise.doctor.trainer_replay`); a plain loop without one uses the last
+            probe's weight copy and the weights at the read.
 
     Example::
 
@@ -84,6 +105,7 @@ class Doctor:
         total_epochs: int | None = None,
         echo: Callable[[Finding], Any] | None = None,
         regularization: dict[str, float] | None = None,
+        read_every: int | None = None,
     ):
         if not isinstance(model, nn.Module):
             raise ArgumentTypeError(
@@ -95,7 +117,11 @@ class Doctor:
                 "torch.optim.Optimizer or None"
             )
         check_task(task, "Doctor task", allow_none=True, error=ArgumentTypeError)
-        for name, v in (("total_steps", total_steps), ("total_epochs", total_epochs)):
+        for name, v in (
+            ("total_steps", total_steps),
+            ("total_epochs", total_epochs),
+            ("read_every", read_every),
+        ):
             if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
                 raise ArgumentTypeError(
                     f"Doctor {name}: {v!r} is not allowed; allowed: an int >= 1 or None"
@@ -107,7 +133,11 @@ class Doctor:
         self.total_steps = total_steps
         self.total_epochs = total_epochs
         self.echo = echo
-        self.regularization = dict(regularization or {})
+        self.regularization = (
+            dict(regularization)
+            if regularization is not None
+            else read_regularization(model, optimizer)
+        )
         self.layout = ModelLayout(model, optimizer)
         self.schedule = ProbeSchedule(every=probe_every or auto_every(total_steps))
         self.prober = Prober(model, self.layout)
@@ -136,12 +166,20 @@ class Doctor:
         #: sample counts per split from check_data (the curve rules' sampling noise)
         self.data_sizes: dict[str, int | None] = {}
         self._train_xy: tuple | None = None  # for the curve rules' lazy reference model
+        #: the pending steps and their batched read (see :mod:`~trainwise.doctor.step_reader`)
+        self.reader = StepReader(read_every or READ_EVERY)
+        #: ``replay(entry) -> dict | None``: the NaN diagnosis of a step read late, on that
+        #: step's own weights (set by ``DoctorCallback`` for a Trainer run; None: a plain loop)
+        self.replay: Callable[[StepEntry], dict[str, Any] | None] | None = None
+        self.judged_steps = 0  # steps the rules have judged (step_count counts steps seen)
         self.prober.arm(0)
 
     # -- public API ---------------------------------------------------------------------------
     @property
     def findings(self) -> list[Finding]:
-        """Every finding so far, deduplicated and ranked (errors first, then by onset)."""
+        """Every finding so far (pending steps judged first), deduplicated and ranked (errors
+        first, then by onset)."""
+        self.flush()
         return rank(self._findings)
 
     def check_data(
@@ -194,17 +232,22 @@ class Doctor:
         return self._add(list(found))
 
     def after_backward(self, loss) -> None:
-        """Optional, between ``loss.backward()`` and ``optimizer.step()``: lets the doctor keep
-        the weights of a step whose loss is non-finite *before* the update spoils them, which
-        makes the NaN diagnosis exact. Costs the same single ``float(loss)`` that
-        :meth:`step` would (it is not repeated there)."""
+        """Optional, between ``loss.backward()`` and ``optimizer.step()``. On a probed step (or
+        with ``read_every=1``) it reads the loss and, when it is non-finite, keeps the weights
+        *before* the update spoils them, for an exact NaN diagnosis (the read is not repeated
+        in :meth:`step`). On other steps it reads nothing: a non-finite loss found by the next
+        read is diagnosed through ``replay`` when one is attached."""
+        if self.reader.every > 1 and self.prober.armed_step != self.step_count:
+            return
         value = _as_float(loss)
         self._pre = {"step": self.step_count, "value": value}
         if not math.isfinite(value) and not self.halted:
             self._pre["params"] = nan_source.keep_pre_update(self.layout)
 
     def step(self, loss, inputs=None, targets=None, outputs=None, skipped=None) -> list[Finding]:
-        """Call once per optimizer step, after ``optimizer.step()``; returns new findings.
+        """Call once per optimizer step, after ``optimizer.step()``; returns the findings new
+        since the last read (an ordinary step reads nothing: its findings come with the next
+        read, see ``read_every``).
 
         ``loss`` is the step's loss (tensor or float); ``inputs``/``targets``/``outputs`` (all
         optional) are the batch and the model's output on it: inputs let the doctor name the
@@ -217,86 +260,35 @@ class Doctor:
         """
         t = self.step_count
         pre = self._pre if self._pre is not None and self._pre["step"] == t else None
-        value = pre["value"] if pre is not None else _as_float(loss)
+        self._pre = None
+        armed = self.prober.armed_step == t
+        probe = None
+        if armed and not self.halted and (skipped is None or not bool(skipped)):
+            # collected before the pending steps are judged, so a replay they may need runs
+            # with the probe's hooks off; dropped below if one of them was non-finite
+            probe = self.prober.collect(t, self.epoch, inputs, outputs)
+        new = self.flush() if armed else []
         if self.halted:
             self.step_count = t + 1
-            self._pre = None
-            return []
-        lr = self._lr()
-        if lr is not None:
-            self._epoch_lrs = (self._epoch_lrs[0] if self._epoch_lrs[0] is not None else lr, lr)
-        if self.task is None:
-            # only a batch's own tensor is read: other targets leave the task unknown
-            self.task = infer_task(targets) if isinstance(targets, torch.Tensor) else None
-        self.losses.add(t, value)
-        probe = None
-        moved = False
-        if self.prober.armed_step == t and skipped is not None and bool(skipped):
+            self.prober.disarm()
+            return new
+        entry = self._record(t, loss, inputs, targets, outputs, pre, armed)
+        entry.probe = probe
+        moved = armed and probe is None and skipped is not None
+        if moved:
             self.prober.disarm()
             self.skipped_probes += 1
-            moved = True
-        elif self.prober.armed_step == t:
-            probe = self.prober.collect(t, self.epoch, inputs, outputs)
-            if probe is not None:
-                self.probes.append(probe)
-                self.probe_log.append(probe.record(self.layout.weights, value))
-        elif self.prober.armed_step is not None:
+        elif self.prober.armed_step is not None and not armed:
             self.prober.disarm()  # armed for a step that never came (e.g. a skipped step)
-        ctx = LiveContext(
-            step=t,
-            epoch=self.epoch,
-            loss=value,
-            losses=self.losses,
-            layout=self.layout,
-            probe=probe,
-            probes=list(self.probes) if probe is not None else [],
-            inputs=inputs,
-            targets=targets,
-            outputs=outputs,
-            task=self.task,
-            loss_fn=self.loss_fn,
-            total_steps=self.total_steps,
-            lr=lr,
-            max_lr=self.max_lr,
-            fired=set(self._codes),
-            locate=lambda: self._locate(inputs, outputs, pre),
-            label_counts=self.label_counts,
-            regularization=self.regularization,
-            loop=self.loop.observe(t, loss),
-        )
-        new = self._run_rules(ctx, value)
-        if not math.isfinite(value):
-            self.halted = True
-            self.prober.disarm()
+        # outputs can be large (a language model's logits): kept for a probed step only; the
+        # NaN diagnosis recomputes them (replay) or reads the finite flag kept instead
+        entry.outputs = outputs if (armed or self.reader.every == 1) else None
+        self.loop.observe(t, loss)
         self.step_count = t + 1
-        self._pre = None
+        if self.reader.add(entry) or armed:
+            new += self.flush()
         if not self.halted and (moved or self.schedule.is_probe(t + 1)):
             self.prober.arm(t + 1)
-        return self._add(new)
-
-    def _run_rules(self, ctx: LiveContext, value: float) -> list[Finding]:
-        """This step's live rules (all on a probed step, else the every-step ones), with the
-        precedence applied: a rule whose cause has fired is not called, and what a rule that
-        yields finds in the first :data:`CONSEQUENCE_HOLD` losses waits for its causes."""
-        new: list[Finding] = []
-        early = self.losses.count < CONSEQUENCE_HOLD and math.isfinite(value)
-        for rule in self.rules if ctx.probe is not None else self._every_step_rules:
-            if rule.done and not rule.repeats:
-                continue  # a rule that has fired is quiet for the rest of the run
-            if outranked(rule.code, ctx.fired):
-                continue
-            found = rule.observe(ctx)
-            if found and causes(rule.code) and early:
-                self._held += found
-            elif found:
-                ctx.fired.update(f.code for f in found)
-                new += found
-        if self._held:
-            # a held finding whose cause has fired since is that cause's consequence: dropped
-            self._held = [f for f in self._held if not outranked(f.code, ctx.fired)]
-            if not early and (ctx.probe is not None or not math.isfinite(value)):
-                new += self._held  # released with the first probe after the hold
-                self._held = []
         return new
 
     def arm(self) -> None:
@@ -311,23 +303,26 @@ class Doctor:
         """Call once per epoch with its logs ("loss", "val_loss", "val_accuracy", ...); runs the
         curve rules (overfitting, underfitting, ...) and returns new findings. A verdict that
         a finding so far explains is dropped (see :mod:`~trainwise.doctor.precedence`: e.g.
-        "underfitting" after ``lr_too_low``, "overfitting" in an unstable run)."""
+        "underfitting" after ``lr_too_low``, "overfitting" in an unstable run). The epoch's
+        pending steps are judged first (their findings are returned too)."""
+        live = self.flush()
         self._last_logs = dict(logs)
         curves = self._curve_rules()
         epoch = self.epoch
         self.epoch += 1
         if self.halted:
-            return []
+            return live
         logs = epoch_logs(logs, self._epoch_lrs, self.optimizer)
         self._epoch_lrs = (None, None)
         found = curves.update(epoch, logs, step=self.step_count)
         new = self._add([f for f in found if not outranked(f.code, self._codes)])
         curves.revise(self)  # withdraw or demote what the curves now contradict
-        return [f for f in new if f in self._findings]
+        return [f for f in live + new if f in self._findings]
 
     def check_test(self, test_logs: dict[str, Any]) -> list[Finding]:
         """After training: compare test metrics ("loss", "accuracy" or "test_loss", ...) with
         the last epoch's validation metrics (``test_shift``); returns new findings."""
+        self.flush()
         if self._last_logs is None:
             return []
         # lazy: start-up time (the curve rules load scipy.stats: seconds)
@@ -347,58 +342,26 @@ class Doctor:
         return self._add(list(found))
 
     def passed(self, fail_on: str = "warning") -> bool:
-        """False when a finding at or above ``fail_on`` ("warning" | "error") exists (CI gate)."""
+        """False when a finding at or above ``fail_on`` ("warning" | "error") exists (CI gate);
+        pending steps are judged first."""
+        self.flush()
         return passes(self._findings, fail_on)
 
     def close(self) -> None:
-        """Remove every hook the doctor placed on the model (and on the optimizer)."""
+        """Judge the pending steps, then remove every hook the doctor placed on the model (and
+        on the optimizer)."""
+        self.flush()
         self.prober.disarm()
         self.loop.close()
 
     # -- resume ---------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """JSON-able state, so a resumed run keeps its findings, baselines and streaks."""
-        curves = self._curves
-        return {
-            "step": self.step_count,
-            "epoch": self.epoch,
-            "task": self.task,
-            "max_lr": self.max_lr,
-            "epoch_lrs": list(self._epoch_lrs),
-            "halted": self.halted,
-            "label_counts": {str(k): v for k, v in self.label_counts.items()},
-            "findings": [f.to_dict() for f in self._findings],
-            "held": [f.to_dict() for f in self._held],
-            "losses": self.losses.state_dict(),
-            "rules": {r.code: r.state_dict() for r in self.rules},
-            "last_logs": self._last_logs,
-            "probe_log": self.probe_log,
-            "curves": curves.state_dict() if curves is not None else None,
-        }
+        """JSON-able state, so a resumed run keeps its findings, baselines and streaks (pending
+        reads are judged first: see :mod:`~trainwise.doctor.doctor_state`)."""
+        return doctor_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.step_count = int(state["step"])
-        self.epoch = int(state["epoch"])
-        self.task = state.get("task", self.task)
-        self.max_lr = state.get("max_lr")
-        start, end = state.get("epoch_lrs") or (None, None)
-        self._epoch_lrs = (start, end)
-        self.halted = bool(state.get("halted", False))
-        self.label_counts = {int(k): int(v) for k, v in state.get("label_counts", {}).items()}
-        self._findings = [Finding.from_dict(d) for d in state.get("findings", [])]
-        self._held = [Finding.from_dict(d) for d in state.get("held", [])]
-        self._codes = {f.code for f in self._findings if f.severity != "info"}
-        self.losses.load_state_dict(state["losses"])
-        for rule in self.rules:
-            if rule.code in state.get("rules", {}):
-                rule.load_state_dict(state["rules"][rule.code])
-        self._last_logs = state.get("last_logs")
-        self.probe_log = list(state.get("probe_log", []))
-        if state.get("curves") is not None:
-            self._curve_rules().load_state_dict(state["curves"])
-        self.probes.clear()
-        self.prober.disarm()
-        self.arm()
+        load_doctor_state(self, state)
 
     # -- internals ------------------------------------------------------------------------------
     def _add(self, found: list[Finding]) -> list[Finding]:
@@ -436,14 +399,6 @@ class Doctor:
             )
             self._curves = CurveRules(**facts)
         return self._curves
-
-    def _locate(self, inputs, outputs, pre: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Where this step's non-finite loss came from (see ``live/nan_source.py``)."""
-        snap = self.prober.last_snapshot
-        snapshot = snap.values if snap is not None else None
-        return nan_source.locate(
-            self.model, self.layout, self.losses, snapshot, inputs, outputs, pre
-        )
 
 
 def _as_float(loss) -> float:

@@ -53,6 +53,10 @@ STALL_CAUSES = (
     "labels_collapsed",
     "output_cannot_express_labels",
     "labels_unrelated",
+    # the loop trains another network than the one written: dropout off and BatchNorm frozen
+    # (eval mode), or a recurrent layer reading the batch axis as time
+    "eval_mode_during_training",
+    "sequence_dims_swapped",
 )
 #: held-out splits whose classes differ from training's: their curves measure another task
 CLASS_SHIFT = ("validation_class_shift",)
@@ -60,7 +64,7 @@ CLASS_SHIFT = ("validation_class_shift",)
 #: is withdrawn even when it came first (``overfitting`` of a net memorising random labels,
 #: before the reference model could say the labels carry no signal): the cause is the report
 #: (a collapsed LR schedule is judged only once the LR has stayed collapsed for a while)
-RETROACTIVE_CAUSES = ("labels_unrelated", "lr_schedule_collapsed")
+RETROACTIVE_CAUSES = ("labels_unrelated", "lr_schedule_collapsed", "over_regularized")
 _STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
 
 #: symptom code -> (the codes that explain it, why)
@@ -78,13 +82,21 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "the preflight check already named the collapsed labels: the batches add nothing",
     ),
     "lr_too_high": (
-        ("unshuffled_data", "nan_loss", "over_regularized", "zero_grad_missing"),
+        (
+            "unshuffled_data",
+            "nan_loss",
+            "over_regularized",
+            "zero_grad_missing",
+            "eval_mode_during_training",
+        ),
         "sorted batches make the loss jump; a penalty pinning the weights makes steps look big; "
-        "gradients summed over all past steps make every step too big at any LR",
+        "gradients summed over all past steps make every step too big at any LR; a BatchNorm "
+        "net trained in eval mode loses the normalization that made its LR safe",
     ),
     "exploding_gradients": (
-        ("zero_grad_missing",),
-        "a .grad never cleared grows with every step: the fix is zero_grad, not clipping",
+        ("zero_grad_missing", "eval_mode_during_training"),
+        "a .grad never cleared grows with every step: the fix is zero_grad, not clipping; in "
+        "eval mode BatchNorm no longer rescales the activations the LR was set for",
     ),
     "lr_too_low": (
         (*UNSTABLE, "lr_schedule_collapsed"),
@@ -92,12 +104,14 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "is why the LR is tiny (raising the start LR would not help)",
     ),
     "vanishing_gradients": (
-        (*UNSTABLE, "unnormalized_inputs"),
-        "unscaled inputs and blown-up weights distort the first/last layer gradient ratio",
+        (*UNSTABLE, "unnormalized_inputs", "over_regularized"),
+        "unscaled inputs and blown-up weights distort the first/last layer gradient ratio; a "
+        "penalty pinning the weights near zero shrinks the gradients that flow back through them",
     ),
     "dead_relu": (
-        (*UNSTABLE, "unnormalized_inputs"),
-        "too-large steps and badly scaled inputs switch units off for every sample alike",
+        (*UNSTABLE, "unnormalized_inputs", "batch_too_small_for_batchnorm"),
+        "too-large steps and badly scaled inputs switch units off for every sample alike; "
+        "BatchNorm over a sample or two zeroes about half the values before the ReLU",
     ),
     "saturated_activations": (UNSTABLE, "too-large steps drive pre-activations into the tails"),
     "params_not_updating": (
@@ -129,8 +143,8 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
 def causes(code: str) -> tuple[str, ...]:
     """The codes that explain ``code`` (empty when it yields to nothing).
 
-    >>> causes("dead_relu")
-    ('lr_too_high', 'exploding_gradients', 'nan_loss', 'unnormalized_inputs')
+    >>> causes("saturated_activations")
+    ('lr_too_high', 'exploding_gradients', 'nan_loss', 'zero_grad_missing')
     """
     entry = PRECEDENCE.get(code)
     return entry[0] if entry else ()

@@ -22,16 +22,21 @@ from trainwise.checkpoint.manager import CheckpointManager
 from trainwise.data.augment import build_augmenter
 from trainwise.data.balanced_sampler import BalancedSampler
 from trainwise.data.load import load_data
-from trainwise.errors import CheckpointError, TrainwiseError
+from trainwise.errors import CheckpointError, ConfigError, TrainwiseError
 from trainwise.models.build import build_model
 from trainwise.models.summary import model_summary
 from trainwise.run.schema import Config
+from trainwise.training.distributed import rank_from_env, world_size_from_env
 from trainwise.training.fit import fit
 from trainwise.training.run_dir import make_run_dir, write_config, write_json
 from trainwise.training.seeding import seed_everything
 
 
 def build_callbacks(cfg: Config) -> list:
+    """The callbacks a config's ``callbacks:`` section asks for. On a data-parallel rank other
+    than 0 those that only write files (TensorBoard, ModelCheckpoint) are left out: rank 0
+    writes them, and the rest decide alike everywhere (same logs on every rank)."""
+    main = rank_from_env() == 0
     cbs: list = []
     es = cfg.callbacks.early_stopping
     if es is not None:
@@ -40,12 +45,12 @@ def build_callbacks(cfg: Config) -> list:
     if pl is not None:
         cbs.append(ReduceLROnPlateau(**pl.model_dump()))
     tb = cfg.callbacks.tensorboard
-    if tb is not None:  # dir None: <run dir>/tensorboard, resolved when training starts
+    if tb is not None and main:  # dir None: <run dir>/tensorboard, resolved when training starts
         tb_args = tb.model_dump()
         cbs.append(TensorBoard(log_dir=tb_args.pop("dir"), **tb_args))
     if cfg.callbacks.ema is not None:
         cbs.append(EMA(**cfg.callbacks.ema.model_dump()))
-    if cfg.callbacks.model_checkpoint is not None:  # dirpath None: <run dir>/best
+    if cfg.callbacks.model_checkpoint is not None and main:  # dirpath None: <run dir>/best
         cbs.append(ModelCheckpoint(**cfg.callbacks.model_checkpoint.model_dump()))
     return cbs
 
@@ -136,10 +141,11 @@ def run_config(
     out_dir: str | Path | None = None,
     stem: str = "run",
     echo=print,
-    resume: bool = False,
+    resume: bool | str = False,
     config_path: str | None = None,
     bundle=None,
     resume_hint: str | None = None,
+    allow_world_size_change: bool = False,
 ) -> dict[str, Any]:
     """Train the run ``cfg`` describes; write config.yaml, metrics.jsonl, model.safetensors and
     summary.json into the run directory; return the summary.
@@ -157,6 +163,12 @@ def run_config(
     empty for a clean run), or ``"doctor": "off"`` with ``"findings": null`` (nothing was
     checked, which is not a clean bill).
 
+    ``resume="auto"`` resumes when the run directory holds a checkpoint and starts otherwise:
+    what a torchrun restart needs, since it repeats the same arguments. Under torchrun
+    (``WORLD_SIZE`` > 1) the directory must be named (``out_dir`` or ``output.name``) so every
+    rank and every restart meets in it; rank 0 alone writes config.yaml, summary.json and the
+    report, the other ranks train and return the same summary without writing it.
+
     Example::
 
         from trainwise.run import load_config
@@ -165,6 +177,12 @@ def run_config(
     if not isinstance(cfg, Config):
         cfg = Config.model_validate(cfg)
     t_start = time.perf_counter()
+    main = rank_from_env() == 0
+    if not main:  # rank 0 says everything once
+        echo = _silent
+    resume = _auto_resume(cfg, out_dir, stem, resume)
+    if not main:
+        return _train_quietly(cfg, out_dir, stem, bundle, resume, allow_world_size_change)
     run_dir = resolve_run_dir(cfg, out_dir, stem, resume)
     config_dict = cfg.model_dump(mode="json")
     if resume:
@@ -177,7 +195,7 @@ def run_config(
         f"trainwise {'run ' + str(config_path) if config_path else 'demo'} --resume --out {run_dir}"
     )
     try:
-        result, params = _train(cfg, run_dir, bundle, resume, hint, echo)
+        result, params = _train(cfg, run_dir, bundle, resume, hint, echo, allow_world_size_change)
     except TrainwiseError as exc:
         if not resume and not _started(run_dir):
             write_refusal(run_dir, exc)
@@ -212,7 +230,43 @@ def run_config(
     return summary
 
 
-def _train(cfg: Config, run_dir: Path, bundle, resume: bool, hint: str, echo):
+def _auto_resume(cfg: Config, out_dir, stem: str, resume: bool | str) -> bool:
+    """``resume`` as a bool: "auto" is True when the named run directory holds a checkpoint.
+    Several processes need a named directory (each rank and each restart must find it)."""
+    named = chosen_dir(cfg, out_dir, stem, False)
+    if named is None and world_size_from_env() > 1:
+        raise ConfigError(
+            f"--out: required with {world_size_from_env()} processes (or output.name), so every "
+            "rank and every torchrun restart writes the same run directory; allowed: a path"
+        )
+    if resume != "auto":
+        return bool(resume)
+    ckpts = named / run_files.CHECKPOINTS if named is not None else None
+    return bool(ckpts is not None and ckpts.is_dir() and any(ckpts.glob("step-*")))
+
+
+def _train_quietly(cfg: Config, out_dir, stem: str, bundle, resume: bool, allow: bool):
+    """A data-parallel rank other than 0: train alongside rank 0, write nothing."""
+    run_dir = chosen_dir(cfg, out_dir, stem, False)
+    result, _ = _train(cfg, run_dir, bundle, resume, "", _silent, allow)
+    if result.interrupted:
+        return {"run_dir": str(run_dir), "interrupted": True, "stop_reason": result.stop_reason}
+    return {"run_dir": str(run_dir), "epochs_run": len(result.history), "rank": rank_from_env()}
+
+
+def _silent(*args, **kwargs) -> None:
+    """The echo of data-parallel ranks other than 0."""
+
+
+def _train(
+    cfg: Config,
+    run_dir: Path,
+    bundle,
+    resume: bool,
+    hint: str,
+    echo,
+    allow_world_size_change: bool = False,
+):
     """Seed, load the data (unless given), build the model, ``tw.fit``; returns the fit's
     result and the model's parameter count."""
     seed_everything(cfg.seed)
@@ -230,6 +284,7 @@ def _train(cfg: Config, run_dir: Path, bundle, resume: bool, hint: str, echo):
         run_meta={"config": cfg.model_dump(mode="json")},
         resume_hint=hint,
         echo=echo,
+        allow_world_size_change=allow_world_size_change,
     )
     return result, summary_table.total_params
 

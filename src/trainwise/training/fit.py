@@ -23,12 +23,14 @@ from trainwise.losses.config import LossConfig
 from trainwise.optim.config import OptimizerConfig
 from trainwise.optim.regularization import RegularizationConfig
 from trainwise.schedules.config import ScheduleConfig
+from trainwise.training.distributed import Distributed
 from trainwise.training.fit_callbacks import fit_callbacks, resume_trainer, write_fit_files
 from trainwise.training.fit_options import check_fit_options
 from trainwise.training.fit_parts import build_fit_parts
 from trainwise.training.fit_result import FitResult
 from trainwise.training.run_dir import make_run_dir
 from trainwise.training.seeding import seed_everything
+from trainwise.training.sharded_batches import shard_parts
 from trainwise.training.trainer import Trainer
 
 
@@ -71,6 +73,7 @@ def fit(
     run_meta: dict[str, Any] | None = None,
     resume_hint: str | None = None,
     echo=print,
+    allow_world_size_change: bool = False,
 ) -> FitResult:
     """Train ``model`` on ``train_data`` and return a :class:`FitResult`.
 
@@ -130,6 +133,13 @@ def fit(
         keep_checkpoints: how many recent checkpoints to keep (default 3).
         run_meta: JSON-able data stored in each checkpoint (``trainwise run`` stores the
             config there to show drift on resume).
+        allow_world_size_change: resume a checkpoint saved by another number of processes
+            (default False: refused, as the continued run would not be exact).
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1) the fit is data-parallel
+    (docs/distributed.md): ``batch_size`` is the global batch, each rank trains on its slice
+    and gradients are summed over the ranks; every rank gets the same history, and only
+    rank 0 writes files, shows progress and runs the doctor.
 
     Example::
 
@@ -139,6 +149,11 @@ def fit(
         result = tw.fit(model, (x, y), validation_split=0.2, epochs=3, verbose=False)
         result.history[-1]["val_accuracy"]
     """
+    dist = Distributed.from_env(device)  # None for one process: the plain path below
+    if dist is not None:
+        device = str(dist.device)
+        if not dist.is_main:  # progress, messages and the doctor once, on rank 0
+            verbose, doctor, echo = False, False, _silent
     opts = check_fit_options(
         model, val_data=val_data, out_dir=out_dir, resume=resume, seed=seed, shuffle=shuffle,
         validation_split=validation_split, loss=loss, optimizer=optimizer, lr=lr,
@@ -158,10 +173,14 @@ def fit(
     # created and probed for writing now, so an unwritable out_dir is a ConfigError up front
     out = Path(out_dir) if out_dir is not None else None
     run_dir = make_run_dir(out.parent, out.name) if out is not None else None
+    if dist is not None and not dist.is_main:
+        run_dir = out  # rank 0 alone writes there
     cbs, checkpointer, doc = fit_callbacks(
         callbacks, model, opts, parts, run_dir, doctor=doctor, run_meta=run_meta,
-        resume=resume, resume_hint=resume_hint, echo=echo,
+        resume=resume, resume_hint=resume_hint, echo=echo, dist=dist,
     )  # fmt: skip
+    if dist is not None:  # after the doctor's preflight, which checks all the data
+        parts = shard_parts(parts, dist)
     train = opts.training
     trainer = Trainer(
         model, parts.optimizer, parts.loss_fn, parts.task, scheduler=parts.scheduler,
@@ -169,6 +188,7 @@ def fit(
         grad_clip_norm=train.grad_clip_norm, grad_clip_value=train.grad_clip_value,
         precision=train.precision, accumulate_steps=train.accumulate_steps, run_dir=run_dir,
         from_logits=parts.from_logits, metrics=metrics, tf32=train.tf32, compile=train.compile,
+        dist=dist, allow_world_size_change=allow_world_size_change,
     )  # fmt: skip
     if resume:
         resume_trainer(trainer, checkpointer, echo)
@@ -181,7 +201,7 @@ def fit(
         test_metrics = {f"test_{k}": v for k, v in trainer.evaluate(parts.test).items()}
     if doc is not None and test_metrics:
         doc.check_test(test_metrics)
-    if run_dir is not None:
+    if run_dir is not None and (dist is None or dist.is_main):
         write_fit_files(run_dir, trainer, doc)
     if trainer.stop_reason and opts.verbose:
         print(trainer.stop_reason)
@@ -203,3 +223,7 @@ def fit(
         lr_steps=trainer.lr_steps, stop_reason=trainer.stop_reason, run_dir=run_dir,
         wall_time=wall,
     )  # fmt: skip
+
+
+def _silent(*args, **kwargs) -> None:
+    """The echo of data-parallel ranks other than 0: rank 0 says everything once."""

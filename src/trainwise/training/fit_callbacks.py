@@ -1,11 +1,16 @@
 """The callbacks ``tw.fit`` adds to the user's: the metrics log and checkpoints (with a run
 directory), the progress display (when verbose) and the training doctor (unless off); then,
-after training, the run's own files and the resume that continues a stopped run."""
+after training, the run's own files and the resume that continues a stopped run.
+
+Data-parallel (``dist`` given): every rank checkpoints (the save is a collective) but only
+rank 0 writes; the metrics log, progress and doctor are rank 0's alone (``tw.fit`` turns
+progress and the doctor off on the other ranks)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,8 @@ from trainwise.checkpoint.weights import save_weights
 from trainwise.doctor.attach import attach_doctor, regularization_of
 from trainwise.doctor.doctor import Doctor
 from trainwise.errors import CheckpointError
+from trainwise.training.distributed import Distributed
+from trainwise.training.distributed_checkpointer import DistributedCheckpointer
 from trainwise.training.fit_options import FitOptions
 from trainwise.training.fit_parts import FitParts
 from trainwise.training.trainer import Trainer
@@ -38,6 +45,7 @@ def fit_callbacks(
     resume: bool,
     resume_hint: str | None,
     echo: Callable,
+    dist: Distributed | None = None,
 ) -> tuple[list[Callback], Checkpointer | None, Doctor | None]:
     """The user's callbacks plus fit's own, in the order they always had; returns them with
     the Checkpointer (None without a run directory or with checkpoints off) and the Doctor
@@ -45,13 +53,16 @@ def fit_callbacks(
     cbs: list[Callback] = list(user_callbacks or [])
     checkpointer = None
     if run_dir is not None:
-        cbs.append(MetricsLog(run_dir / run_files.METRICS))
+        main = dist is None or dist.is_main
+        if main:
+            cbs.append(MetricsLog(run_dir / run_files.METRICS))
         every_epochs, every_steps = opts.checkpoint.every_epochs, opts.checkpoint.every_steps
         if every_epochs or every_steps or resume:
             manager = CheckpointManager(
-                run_dir / run_files.CHECKPOINTS, keep=opts.checkpoint.keep, echo=echo
+                run_dir / run_files.CHECKPOINTS, keep=opts.checkpoint.keep, echo=echo, writer=main
             )
-            checkpointer = Checkpointer(
+            kind = Checkpointer if dist is None else partial(DistributedCheckpointer, dist)
+            checkpointer = kind(
                 manager,
                 every_steps=every_steps,
                 every_epochs=every_epochs,
@@ -108,6 +119,13 @@ def resume_trainer(trainer: Trainer, checkpointer: Checkpointer, echo: Callable)
             f"checkpoint {str(path)!r} does not fit the model (different architecture?): {exc}"
         ) from None
     trainer.load_state_dict(state["trainer"])
+    if trainer.dist is not None and len(set(trainer.dist.gather(trainer.global_step))) > 1:
+        # every rank must continue from the same checkpoint (shared storage, no rank behind)
+        raise CheckpointError(
+            f"resume: the ranks found different newest checkpoints in "
+            f"{str(checkpointer.manager.root)!r}; allowed: one directory every rank reads "
+            "(shared storage)"
+        )
     echo(
         f"resuming from {path.name}: epoch {trainer.epoch + 1}, batch {trainer.start_batch}, "
         f"step {trainer.global_step}"

@@ -22,23 +22,22 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from typing import Any
 
 import torch
 from torch import nn
 
 from trainwise.callbacks.callback import CallbackList
-from trainwise.errors import ConfigError
 from trainwise.models.modes import evaluating
 from trainwise.models.predict import predict_outputs
 from trainwise.training.amp import resolve_precision, tf32_mode
 from trainwise.training.compiled import CompiledModel
+from trainwise.training.epoch_loop import EpochLoop
 from trainwise.training.metrics import RunningMetrics
-from trainwise.training.seeding import rng_state, set_rng_state
+from trainwise.training.trainer_state import TrainerState
 
 
-class Trainer:
+class Trainer(EpochLoop, TrainerState):
     """Runs epochs of training and validation and fires callback events.
 
     Args:
@@ -70,6 +69,11 @@ class Trainer:
             an int >= 1, checked by ``training.accumulate_steps`` where ``tw.fit`` is called.
         run_dir: the run directory, for callbacks that write files beside the run's
             (default None).
+        dist: a :class:`~trainwise.training.distributed.Distributed` for data-parallel
+            training (default None: one process, the plain loop). The batch sources must
+            then be :class:`~trainwise.training.sharded_batches.ShardedBatches`.
+        allow_world_size_change: resume a checkpoint saved by another number of processes
+            (default False: refused, see :mod:`trainwise.training.trainer_state`).
 
     Example::
 
@@ -99,6 +103,8 @@ class Trainer:
         run_dir=None,
         tf32: bool | None = None,
         compile: bool = False,
+        dist=None,
+        allow_world_size_change: bool = False,
     ):
         self.device = torch.device(device)
         self.model = model.to(self.device)
@@ -131,6 +137,8 @@ class Trainer:
         self.compiled = CompiledModel(self.model) if compile else None
         self.accumulate_steps = accumulate_steps
         self.run_dir = run_dir
+        self.dist = dist
+        self.allow_world_size_change = allow_world_size_change
         self._epoch_lr: float | None = None
         # pre-clip gradient norms of this epoch, kept as tensors (no host sync per step)
         self._norm_sum: torch.Tensor | None = None
@@ -156,6 +164,8 @@ class Trainer:
         self.train_batches, self.val_batches = train, val
         self.epochs = epochs
         fire = self.callbacks.fire
+        if self.dist is not None:
+            self.dist.broadcast_model(self.model)
         fire("on_fit_start", self)
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch
@@ -165,6 +175,8 @@ class Trainer:
             if self.interrupted:
                 break
             logs: dict[str, Any] = {"epoch": epoch + 1, **train_logs}
+            if self.dist is not None:  # validate with rank 0's BatchNorm statistics
+                self.dist.broadcast_model(self.model, buffers_only=True)
             if val is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(val).items()})
             logs["lr"] = self._epoch_lr
@@ -173,6 +185,10 @@ class Trainer:
             self.start_batch = self.batches_done = 0
             self.history.append(logs)
             fire("on_epoch_end", self, epoch, logs)
+            if self.dist is not None and self.dist.any(self.stop_training):
+                # a stop decided on any rank stops every rank after this same epoch
+                self.stop_training = True
+                self.stop_reason = self.stop_reason or "another rank stopped training"
             if not math.isfinite(logs.get("loss", 0.0)) and not self.stop_training:
                 self.stop_training = True
                 self.stop_reason = (
@@ -183,231 +199,11 @@ class Trainer:
         fire("on_fit_end", self)
         return self.history
 
-    def _train_epoch(self, train, epoch: int) -> dict[str, float]:
-        model, opt, loss_fn = self.model, self.optimizer, self.loss_fn
-        compiled, net = self.compiled, model  # net: the module this step's forward runs
-        fire, listeners = self.callbacks.fire, self.callbacks.listeners
-        has_batch_start = bool(listeners["on_batch_start"])
-        has_after_backward = bool(listeners["on_after_backward"])
-        has_before_step = bool(listeners["on_before_optimizer_step"])
-        has_batch_end = bool(listeners["on_batch_end"])
-        augment, penalty, scheduler = self.augment, self.penalty, self.scheduler
-        clip_norm, clip_value = self.grad_clip_norm, self.grad_clip_value
-        device, on_cpu = self.device, self.device.type == "cpu"
-        metrics = self.train_metrics
-        amp, scaler = self.precision, self.scaler
-        use_amp = amp.dtype is not None
-        k = self.accumulate_steps
-        n_batches = self._num_batches(train) if k > 1 else 0
-        if self.start_batch == 0:  # resuming mid-epoch keeps the restored running sums
-            metrics.reset()
-            self._epoch_lr = opt.param_groups[0]["lr"]
-            self._norm_sum = self._norm_max = None
-            self._norm_count = self._skipped = 0
-        self.batches_done = i = self.start_batch
-        model.train()
-        lr_steps = self.lr_steps
-        group_loss = None  # summed detached micro-batch losses of the current group
-        for xb, yb in train.epoch(epoch, self.start_batch):
-            step = self.global_step
-            if not on_cpu:
-                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            if has_batch_start:
-                fire("on_batch_start", self, step, (xb, yb))
-            if augment is not None:
-                xb = augment(xb)
-            if compiled is not None:
-                net = compiled.pick()
-            if use_amp:
-                with amp.autocast():
-                    out = net(xb)
-                    loss = loss_fn(out, yb)
-            else:
-                out = net(xb)
-                loss = loss_fn(out, yb)
-            total = loss + penalty() if penalty is not None else loss
-            if k == 1:
-                opt.zero_grad(set_to_none=True)
-                at_step = True
-                step_loss = loss
-            else:
-                pos = i % k
-                group = min(k, n_batches - (i - pos))  # the epoch's last group may be shorter
-                at_step = pos == group - 1
-                if pos == 0 or i == self.start_batch:
-                    opt.zero_grad(set_to_none=True)
-                    group_loss = loss.detach()
-                else:
-                    group_loss = group_loss + loss.detach()
-                total = total / group
-                step_loss = group_loss / group if at_step else loss
-            if scaler is not None:
-                scaler.scale(total).backward()
-            else:
-                total.backward()
-            i += 1
-            self.batches_done = i
-            metrics.update(loss, out, yb)
-            if not at_step:
-                continue
-            if scaler is not None:
-                scaler.unscale_(opt)  # callbacks and clipping see the true gradients
-            if has_after_backward:
-                fire("on_after_backward", self, step, step_loss)
-            if clip_value is not None:
-                torch.nn.utils.clip_grad_value_(model.parameters(), clip_value)
-            if clip_norm is not None:
-                norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-                self.last_grad_norm = norm
-                self._track_norm(norm)
-            if has_before_step:
-                fire("on_before_optimizer_step", self, step)
-            lr_steps.append(opt.param_groups[0]["lr"])
-            if scaler is not None:
-                scaler.step(opt)  # skipped when the gradients overflowed
-                self._count_skipped(scaler)
-                scaler.update()
-            else:
-                opt.step()
-            if scheduler is not None:
-                self._step_scheduler(scheduler)
-            self.global_step = step + 1
-            if has_batch_end:
-                fire("on_batch_end", self, step, step_loss, out, yb)
-            if self.interrupted:
-                break
-        return self._epoch_logs(clip_norm is not None)
-
-    def _step_scheduler(self, scheduler) -> None:
-        if self.scaler is None:
-            scheduler.step()
-            return
-        with warnings.catch_warnings():
-            # a step the scaler skipped (overflow) still advances the schedule, as global_step
-            # counts it; torch warns about that once, misleadingly
-            warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step")
-            scheduler.step()
-
-    def _epoch_logs(self, with_norm: bool) -> dict[str, Any]:
-        """The epoch's running sums, read to the host together: one device sync per epoch."""
-        extra: dict[str, Any] = {}
-        if with_norm and self._norm_sum is not None:
-            extra |= {"norm_sum": self._norm_sum, "norm_max": self._norm_max}
-            extra["norm_count"] = self._norm_count
-        if self.scaler is not None:
-            extra["skipped"] = self._skipped
-        logs, extra = self.train_metrics.compute_with(extra)
-        if extra.get("norm_count"):
-            logs["grad_norm"] = extra["norm_sum"] / extra["norm_count"]
-            logs["grad_norm_max"] = extra["norm_max"]
-        if self.scaler is not None:
-            logs["grad_scale"] = self.scaler.get_scale()
-            logs["skipped_steps"] = int(extra["skipped"])
-        return logs
-
-    def _track_norm(self, norm: torch.Tensor) -> None:
-        """Add one pre-clip norm to the epoch's sum and max, on the device (no host read).
-        With fp16 a step whose gradients overflowed is skipped by the scaler, so its infinite
-        norm is left out too: masked to 0 (sum) and -inf (max), and not counted."""
-        norm = norm.detach().float()
-        if self.scaler is not None:
-            finite = torch.isfinite(norm)
-            self._norm_count = self._norm_count + finite.long()
-            if self._norm_sum is None:  # 0 + x and max(-inf, x) are x to the bit
-                self._norm_sum = torch.zeros_like(norm)
-                self._norm_max = torch.full_like(norm, -math.inf)
-            self._norm_sum = self._norm_sum + torch.where(finite, norm, 0.0)
-            self._norm_max = torch.maximum(self._norm_max, torch.where(finite, norm, -math.inf))
-            return
-        if self._norm_sum is None:
-            self._norm_sum, self._norm_max = norm.clone(), norm.clone()
-        else:
-            self._norm_sum = self._norm_sum + norm
-            self._norm_max = torch.maximum(self._norm_max, norm)
-        self._norm_count += 1
-
-    def _count_skipped(self, scaler: torch.amp.GradScaler) -> None:
-        """Add this step's overflow flag (1 when the scaler skipped the step) to the epoch's
-        count, on the device; read between ``scaler.step`` and ``scaler.update``, which clears
-        it (torch keeps it per optimizer; the accessor is private but stable since 1.6)."""
-        found = scaler._found_inf_per_device(self.optimizer).values()
-        self.step_skipped = sum(f.to(self.device) for f in found)
-        self._skipped = self._skipped + self.step_skipped
-
-    @staticmethod
-    def _num_batches(train) -> int:
-        try:
-            return len(train)
-        except TypeError:
-            raise ConfigError(
-                "training.accumulate_steps: > 1 needs training data with a known number of "
-                "batches (a map-style Dataset or tensors); this DataLoader has no len()"
-            ) from None
-
     def interrupt(self, reason: str) -> None:
         """Stop at the end of the current step, without finishing the epoch."""
         self.interrupted = True
         self.stop_training = True
         self.stop_reason = reason
-
-    # -- exact resume -------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue bit for bit (the model's weights travel separately)."""
-        return {
-            "epoch": self.epoch,
-            "global_step": self.global_step,
-            "start_batch": self.batches_done,
-            "epoch_lr": self._epoch_lr,
-            "history": self.history,
-            "lr_steps": self.lr_steps,
-            "train_metrics": {
-                "count": self.train_metrics.count,
-                "sums": dict(self.train_metrics.sums),
-            },
-            "grad_norm": {
-                "sum": self._norm_sum,
-                "max": self._norm_max,
-                "count": self._norm_count,
-            },
-            "skipped_steps": self._skipped,
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "callbacks": self.callbacks.state_dict(),
-            "rng": rng_state(),
-            "stop_training": self.stop_training and not self.interrupted,
-            "stop_reason": None if self.interrupted else self.stop_reason,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.epoch = state["epoch"]
-        self.global_step = state["global_step"]
-        self.start_batch = state["start_batch"]
-        self._epoch_lr = state["epoch_lr"]
-        self.history = list(state["history"])
-        self.lr_steps = list(state["lr_steps"])
-        # checkpoints hold CPU tensors (whatever device saved them): the running sums go to this
-        # run's device, so a run saved on a GPU resumes on a CPU-only machine and the reverse
-        on = self._on_device
-        self.train_metrics.count = state["train_metrics"]["count"]
-        self.train_metrics.sums = {k: on(v) for k, v in state["train_metrics"]["sums"].items()}
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and state["scheduler"] is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        norms = state.get("grad_norm")  # absent in checkpoints from before norm logging
-        if norms is not None:
-            self._norm_sum, self._norm_max = on(norms["sum"]), on(norms["max"])
-            self._norm_count = on(norms["count"])
-        self._skipped = on(state.get("skipped_steps", 0))  # absent before skipped_steps
-        if self.scaler is not None and state.get("scaler"):
-            self.scaler.load_state_dict(state["scaler"])
-        self.callbacks.load_state_dict(state["callbacks"])
-        set_rng_state(state["rng"])
-        self.stop_training = state.get("stop_training", False)
-        self.stop_reason = state.get("stop_reason")
-
-    def _on_device(self, value):
-        return value.to(self.device) if isinstance(value, torch.Tensor) else value
 
     def _net(self) -> nn.Module:
         """The module for a forward pass outside the step: compiled unless hooks are on."""
@@ -428,6 +224,8 @@ class Trainer:
         net, device = self._net(), self.device
         with evaluating(self.model):
             for xb, yb in batches.epoch(0):
+                if yb.shape[0] == 0:  # a rank's empty slice of a short batch
+                    continue
                 if device.type != "cpu":  # asynchronous from pinned memory (see batches.py)
                     xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
                 if self.precision.dtype is None:
@@ -438,6 +236,8 @@ class Trainer:
                         out = net(xb)
                         loss = self.loss_fn(out, yb)
                 m.update(loss, out, yb)
+        if self.dist is not None:  # every rank scored its slice: the sums cover all samples
+            m = self.dist.reduced_metrics(m)
         return m.compute()
 
     def predict(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:

@@ -35,3 +35,21 @@ def test_diverging_loss_fires_with_the_onset_where_it_doubled(kit):
     assert len(found) == 1
     assert found[0].step == 11  # the first loss above 2x the start (1.0)
     assert found[0].evidence["start_loss"] == 1.0
+
+
+def test_coupled_weight_decay_pinning_the_weights_is_not_a_too_high_lr(kit):
+    # weight_decay=0.5 holds the weights small: big relative steps, loss at chance; the
+    # doctor reads the decay from the param groups and leaves it to over_regularized
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.5)
+    doc = kit.train(model, opt, steps=120, regularization=None)
+    assert "lr_too_high" not in kit.codes(doc)
+
+
+def test_layers_feeding_batchnorm_are_left_out_of_the_bounce(kit):
+    # scale-invariant layers: a big step grows the weight, the next steps shrink; a BatchNorm
+    # net at a large SGD LR that learns is not bouncing
+    model = kit.mlp(bn=True, hidden=(64, 64, 64))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    doc = kit.train(model, opt, steps=160)
+    assert "lr_too_high" not in kit.codes(doc)

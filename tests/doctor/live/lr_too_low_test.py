@@ -41,3 +41,19 @@ def test_a_schedule_that_decayed_the_lr_is_not_a_finding(kit):
         opt.step()
         doc.step(loss, inputs=x[idx], targets=y[idx])
     assert "lr_too_low" not in kit.codes(doc)
+
+
+def test_adam_with_a_huge_eps_names_the_eps_not_the_lr(kit):
+    # eps=1.0 swamps sqrt(v_hat): each step is lr/eps times the gradient, tiny
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3, eps=1.0)
+    doc = kit.train(model, opt, steps=60)
+    f = kit.one(doc, "lr_too_low")
+    assert f.evidence["eps"] == 1.0 and f.fix.overrides == {"optimizer.eps": 1e-8}
+    assert "eps" in f.message
+
+
+def test_adam_with_the_default_eps_at_a_fair_lr_is_silent(kit):
+    model = kit.mlp()
+    doc = kit.train(model, torch.optim.Adam(model.parameters(), lr=3e-3), steps=60)
+    assert "lr_too_low" not in kit.codes(doc)

@@ -120,3 +120,11 @@ def test_vary_with_folds_pairs_by_fold_and_picks_the_unchanged_baseline(config, 
     assert all(t["metrics"]["final_val_loss"] is not None for t in trials)
     assert r.variant("model.hidden=[4]")["diff"]["val_accuracy"]["n"] == 2
     assert "over 2 folds" in (r.dir / "compare.md").read_text()
+
+
+def test_the_ray_backend_without_ray_says_how_to_install_it(config, tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)  # as if Ray were not installed
+    out = tmp_path / "never"
+    with pytest.raises(ConfigError, match=r"pip install trainwise\[ray\]"):
+        compare(config, out_dir=out, backend="ray", echo=lambda *_: None)
+    assert not out.exists()

@@ -4,7 +4,9 @@ import sys
 import pytest
 
 from trainwise.config.validate import validate_config
-from trainwise.experiments.comparison.runner import TrialProgress, run_trials
+from trainwise.errors import ConfigError
+from trainwise.experiments.comparison.pool_backend import PoolBackend
+from trainwise.experiments.comparison.runner import TrialProgress, make_backend, run_trials
 from trainwise.experiments.comparison.trial import TrialSpec
 
 TINY = {
@@ -58,3 +60,14 @@ def test_progress_bar_prints_on_the_real_stdout(monkeypatch):
     text = fake.getvalue()
     assert "[1/1] base seed 0: FAILED ValueError: x (see trials/base/seed-0/log.txt)" in text
     assert "1/1" in text
+
+
+def test_backend_choice_is_checked_before_anything_runs(monkeypatch):
+    assert isinstance(make_backend("processes", 2, None), PoolBackend)
+    with pytest.raises(ConfigError, match="backend: 'dask' is not allowed; allowed: 'processes'"):
+        make_backend("dask", 2, None)
+    with pytest.raises(ConfigError, match="address: 'auto' is only used with backend 'ray'"):
+        make_backend("processes", 2, "auto")
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ConfigError, match=r"pip install trainwise\[ray\]"):
+        make_backend("ray", None, None)

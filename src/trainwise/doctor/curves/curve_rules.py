@@ -152,6 +152,13 @@ class CurveRules:
                 self.reported += [code, *same_symptom(code, _CODES)]
         return new
 
+    def ensure_reference(self) -> None:
+        """Compute the reference accuracy now if it was not yet (once per run): a finding
+        that the curves may later contradict (``dead_relu`` in a run that trains well) needs
+        the yardstick even when the loss never looked stuck."""
+        if not self._reference_tried and self._reference is not None:
+            self._use_reference(self._reference())
+
     def revise(self, doctor) -> None:
         """Re-read a :class:`~trainwise.doctor.doctor.Doctor`'s findings against the curves
         so far (:func:`~trainwise.doctor.curves.reconsider.revise`)."""

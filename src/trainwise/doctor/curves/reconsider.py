@@ -14,10 +14,10 @@ miss, so after every epoch the doctor re-reads its findings against the curves s
 - ``dead_relu`` becomes ``info`` when the run trains well regardless (the same ceiling test;
   without accuracy logs, a training loss at most :data:`TRAINS_WELL` of its start) and some
   of the layer's units are alive: a tiny net can lose a share of its units and still learn.
-- A curve verdict explained by a cause found only later (``precedence.RETROACTIVE_CAUSES``:
-  labels unrelated to their inputs) is withdrawn: the cause is the report. (A live
-  ``loss_not_decreasing`` stays: its message already lists "labels carry no signal", and the
-  cause, an error, ranks above it.)
+- A curve verdict, or a live ``loss_not_decreasing``, explained by a cause found only later
+  (``precedence.RETROACTIVE_CAUSES``: labels unrelated to their inputs, a collapsed LR
+  schedule, a strong penalty) is withdrawn: the cause is the report, and a flat loss judged
+  at 8% of the run must not rank above the reason found an epoch later.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def reconsider(
         if f.severity == "info":
             kept.append(f)
             continue
-        if CODES.get(f.code) == "epoch" and withdrawn_by_late_cause(f.code, fired):
+        late = CODES.get(f.code) == "epoch" or f.code == "loss_not_decreasing"
+        if late and withdrawn_by_late_cause(f.code, fired):
             withdrawn.append(f)
         elif f.code == "loss_not_decreasing" and _loss_fell(f, h):
             withdrawn.append(f)
@@ -140,6 +141,8 @@ def revise(doctor, curves) -> None:
     an epoch: withdrawn ones move to ``curves.withdrawn`` (for the record), and the codes that
     count as fired (for the precedence) are those of the findings kept at warning or above."""
     start = doctor.losses.start()
+    if any(f.code == "dead_relu" and f.severity != "info" for f in doctor._findings):
+        curves.ensure_reference()  # the ceiling test needs the yardstick (once per run)
     kept, gone = reconsider(doctor._findings, curves.history, curves.facts, doctor._codes, start)
     curves.withdrawn += gone
     doctor._findings = kept

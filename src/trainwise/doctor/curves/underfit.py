@@ -11,6 +11,13 @@ must stay below :data:`LOW_ACCURACY_SHARE` of the way from chance to perfect; wi
 accuracy the loss alone decides, against the stricter :data:`HIGH_LOSS_SHARE_LOSS_ONLY`. The
 verdict must hold on :data:`PERSISTENCE` epochs in a row, or on one *decisive* epoch
 (:func:`decisive`) where waiting would take more than :data:`MAX_WAIT_SHARE` of the run.
+
+No verdict while the training loss is *speeding up* (:func:`accelerating`): its latest
+epoch-over-epoch fall is larger than the one before (for the first epoch, the fall from the
+chance level to the epoch's mean, doubled, since that mean sits half an epoch in). A curve
+that falls faster every epoch has not flattened out, whatever its level: plain SGD on a
+fresh network often leaves its initial plateau only after a few epochs; projecting the slow
+start over the rest of the run called such runs underfitting.
 """
 
 from __future__ import annotations
@@ -190,6 +197,30 @@ def decisive(u: Underfit, facts: RunFacts) -> bool:
     )
 
 
+def accelerating(h: CurveHistory, facts: RunFacts) -> bool:
+    """True when the training loss fell more over the latest epoch than over the one before
+    (see the module doc; the chance level stands in for "before the first epoch").
+
+    >>> h = CurveHistory(); h.add(0, {"loss": 2.06}); h.add(1, {"loss": 2.02})
+    >>> accelerating(h, RunFacts(num_classes=8)), accelerating(h, RunFacts(num_classes=10))
+    (True, False)
+    """
+    if not h.has("loss"):
+        return False
+    loss = [float(v) for v in h.series("loss") if math.isfinite(v)]
+    if len(loss) < 2:
+        return False
+    last_fall = loss[-2] - loss[-1]
+    if len(loss) >= 3:
+        before = loss[-3] - loss[-2]
+    else:
+        chance, kind = facts.reference_loss(h)
+        if chance is None or kind == "first epoch" or loss[0] > chance:
+            return False
+        before = 2 * (chance - loss[0])  # the first epoch's mean is half an epoch in
+    return last_fall > 0 and last_fall > before
+
+
 def find_underfit(
     h: CurveHistory, facts: RunFacts, loss_only: bool = False, curve: str = "best"
 ) -> Underfit | None:
@@ -197,6 +228,8 @@ def find_underfit(
     up to now, or on one decisive epoch in a short run (see :data:`MAX_WAIT_SHARE`); the
     result's ``position`` is the first epoch of that streak (the onset)."""
     last = len(h) - 1
+    if accelerating(h, facts):
+        return None
     now = underfit_at(h, facts, last, loss_only, curve)
     if now is None:
         return None

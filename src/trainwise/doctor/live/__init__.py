@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+from trainwise.doctor.live.batch_too_small_for_batchnorm import BatchTooSmallForBatchnorm
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.dead_relu import DeadRelu
+from trainwise.doctor.live.eval_mode_during_training import EvalModeDuringTraining
 from trainwise.doctor.live.exploding_gradients import ExplodingGradients
 from trainwise.doctor.live.frozen_parameters import FrozenParameters
 from trainwise.doctor.live.labels_collapsed import LabelsCollapsed
@@ -24,6 +26,7 @@ from trainwise.doctor.live.optimizer_not_stepping import OptimizerNotStepping
 from trainwise.doctor.live.params_not_updating import ParamsNotUpdating
 from trainwise.doctor.live.rule import LiveRule
 from trainwise.doctor.live.saturated_activations import SaturatedActivations
+from trainwise.doctor.live.sequence_dims_swapped import SequenceDimsSwapped
 from trainwise.doctor.live.unshuffled_data import UnshuffledData
 from trainwise.doctor.live.vanishing_gradients import VanishingGradients
 from trainwise.doctor.live.zero_grad_missing import ZeroGradMissing
@@ -33,6 +36,9 @@ RULES: tuple[type[LiveRule], ...] = (
     UnshuffledData,
     LabelsCollapsed,
     FrozenParameters,
+    EvalModeDuringTraining,  # the loop's mode and the layers' input axes: structural, so
+    SequenceDimsSwapped,  # named before the symptoms they cause (a blow-up, a stall)
+    BatchTooSmallForBatchnorm,
     OptimizerNotStepping,  # before ParamsNotUpdating and ZeroGradMissing: the loop's own
     ZeroGradMissing,  # mistakes are named before their symptoms (and before LrTooHigh)
     ParamsNotUpdating,

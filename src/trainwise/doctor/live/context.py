@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from trainwise.doctor.live.loss_track import LossTrack
 from trainwise.doctor.probes.layout import ModelLayout
 from trainwise.doctor.probes.reading import ProbeReading
+from trainwise.doctor.step_reader import HostTargets
 
 
 @dataclass
@@ -25,7 +28,12 @@ class LiveContext:
     batches); ``regularization`` the strengths the doctor was told (``{"l2": ...}``, see
     :func:`~trainwise.doctor.attach.regularization_of`); ``loop`` the doctor's
     :class:`~trainwise.doctor.live.loop_watch.LoopWatch` (optimizer steps, the loss's graph,
-    stale gradients), None when a rule is driven without a doctor.
+    stale gradients), None when a rule is driven without a doctor; ``host_targets`` the
+    batch's targets as copied to the host by the doctor's batched read, when a rule asked for
+    them (:meth:`~trainwise.doctor.live.rule.LiveRule.reads_targets`; read them with
+    :func:`target_counts`), else None; ``notes`` what each rule's
+    :meth:`~trainwise.doctor.live.rule.LiveRule.note` returned when the step was recorded
+    (code -> value; empty when a rule is driven without a doctor).
     """
 
     step: int
@@ -48,3 +56,20 @@ class LiveContext:
     label_counts: dict[int, int] = field(default_factory=dict)
     regularization: dict[str, Any] = field(default_factory=dict)
     loop: Any = None
+    host_targets: HostTargets | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def target_counts(ctx: LiveContext, values: Any) -> list[tuple[Any, int]]:
+    """``(value, count)`` pairs of ``values`` (the targets, or a tensor derived from them
+    without changing their values) in ascending order: from ``ctx.host_targets`` when the
+    doctor's batched read brought them (no device read), else one ``torch.unique``.
+
+    >>> import torch
+    >>> target_counts(LiveContext(0, 0, 1.0, None, None), torch.tensor([2, 0, 2]))
+    [(0, 1), (2, 2)]
+    """
+    if ctx.host_targets is not None:
+        return ctx.host_targets.counts()
+    uniq, counts = torch.unique(values.reshape(-1), return_counts=True)
+    return list(zip(uniq.tolist(), counts.tolist()))

@@ -14,6 +14,13 @@ cleared between optimizer steps. The rules ``optimizer_not_stepping``, ``zero_gr
   applied gradient when it did not. The hook computes two norms on the device; they are read
   with one transfer at that step's ``Doctor.step``. Hooks exist only for the probed step and
   only read.
+- Layer inputs (:class:`~trainwise.doctor.live.module_inputs.ModuleInputs`): on probed steps,
+  the input shapes of the BatchNorm and recurrent layers (Python tuples, no device work);
+  ``inputs_seen`` holds the latest probed step's, ``inputs_step`` that step (armed from the
+  first ``observe`` on, so the preflight's forward pass is never read as a training step).
+- Mode: ``mode_modules`` are the modules whose behaviour ``model.train()``/``eval()`` changes
+  (dropout with p > 0, BatchNorm); the ``eval_mode_during_training`` rule reads their
+  ``training`` flags, plain Python attributes.
 """
 
 from __future__ import annotations
@@ -24,8 +31,16 @@ import torch
 from torch import nn
 
 from trainwise.doctor.live.loss_graph import LossGraph, read_loss_graph
+from trainwise.doctor.live.module_inputs import ModuleInputs
 from trainwise.doctor.probes.layout import ModelLayout
 from trainwise.doctor.probes.schedule import ProbeSchedule
+
+_NORM_TYPES = (
+    nn.modules.batchnorm._BatchNorm,
+    nn.GroupNorm,
+    nn.LayerNorm,
+    nn.modules.instancenorm._InstanceNorm,
+)
 
 #: steps on which the doctor tries to read the loss's graph before it gives up (floats)
 GRAPH_TRIES = 4
@@ -68,6 +83,20 @@ class LoopWatch:
         self._grad_step: int | None = None
         self._grad_hooks: list[Any] = []
         self._grad_vals: dict[str, tuple] = {}
+        self._module_inputs = ModuleInputs(model)
+        self._inputs_armed: int | None = None
+        #: the watched layers' input shapes on the latest probed step (see ModuleInputs)
+        self.inputs_seen: dict[str, dict[str, Any]] = {}
+        self.inputs_step: int | None = None
+        #: normalization modules (BatchNorm, GroupNorm, LayerNorm, InstanceNorm): the layer
+        #: right before one is scale-invariant, so its update/weight ratio says little
+        self.norm_modules = {n for n, m in model.named_modules() if isinstance(m, _NORM_TYPES)}
+        self.mode_modules = [
+            (n, m)
+            for n, m in model.named_modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            or (isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0)
+        ]
 
     @property
     def graph_settled(self) -> bool:
@@ -90,6 +119,10 @@ class LoopWatch:
                 self.graph_step = step
         if self._grad_step is not None:
             self._read_grads(step)
+        if self._inputs_armed is not None:
+            self._read_inputs(step)
+        if self._module_inputs.modules and self.schedule.is_probe(step + 1):
+            self._arm_inputs(step + 1)
         stepped = self.opt_steps is None or self.opt_steps > self._opt_seen
         self._opt_seen = self.opt_steps or 0
         if stepped and self.schedule.is_probe(step + 1):
@@ -143,6 +176,18 @@ class LoopWatch:
             self.stale.append({"step": step, "param": name, "held": held, "fresh": fresh})
         del self.stale[:-64]  # the rule needs only the recent readings
 
+    def _arm_inputs(self, step: int) -> None:
+        self._module_inputs.attach()
+        self._inputs_armed = step
+
+    def _read_inputs(self, step: int) -> None:
+        armed = self._inputs_armed
+        self._module_inputs.detach()
+        self._inputs_armed = None
+        if armed == step and self._module_inputs.shapes:
+            self.inputs_seen = dict(self._module_inputs.shapes)
+            self.inputs_step = step
+
     def _drop_hooks(self) -> None:
         for h in self._grad_hooks:
             h.remove()
@@ -151,8 +196,10 @@ class LoopWatch:
         self._grad_step = None
 
     def close(self) -> None:
-        """Remove the optimizer hook and any gradient hook."""
+        """Remove the optimizer hook and any gradient or layer-input hook."""
         self._drop_hooks()
+        self._module_inputs.detach()
+        self._inputs_armed = None
         if self._opt_hook is not None:
             self._opt_hook.remove()
             self._opt_hook = None

@@ -11,12 +11,19 @@ and on probes:
 
 - bouncing: the median update/weight ratio of the layer weights is at least :attr:`RATIO`
   (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
-  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row; it
+  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row spanning
+  at least :attr:`SPAN` (24) steps (the dense early probes come every step; a large step
+  that the loss answers within a few dozen steps is a fast start, not a bounce); it
   fires only once :attr:`MIN_LOSSES` (10) losses are in, so "the loss has not fallen" rests
   on a full window: Adam's first steps move a small layer's weights by ~lr / weight-size
   before the loss has had time to fall.
 
-With an L2 penalty whose own gradient (``2 * l2 * w``) is at least half of the layers'
+A layer whose output goes straight into a normalization layer (BatchNorm, LayerNorm, ...) is
+scale-invariant: a large step only grows its weights, which shrinks the next steps (its
+effective LR falls as ``lr / |w|^2``), so such layers are left out of the bouncing median
+(all of them, when every layer is; then the bounce is not judged).
+
+With an L2 penalty (or coupled weight decay) whose own gradient (``2 * l2 * w``) is at least half of the layers'
 gradient, the bounce is the penalty holding the weights small, not the step size: left to
 ``over_regularized``.
 
@@ -44,6 +51,7 @@ class LrTooHigh(LiveRule):
     FLAT = 0.9
     NEED = 3
     MIN_LOSSES = 10
+    SPAN = 24
     _streaks = ("bounce",)
     _state = ("done", "high_until")
 
@@ -64,13 +72,17 @@ class LrTooHigh(LiveRule):
 
     @staticmethod
     def _held_by_penalty(ctx: LiveContext) -> bool:
-        """Most of the layer weights' gradient is the L2 penalty's own ``2 * l2 * w``: the
-        weights sit where the penalty holds them, small, so any step is large against them."""
-        l2 = float(ctx.regularization.get("l2") or 0.0)
-        if l2 <= 0 or ctx.probe is None:
+        """Most of the layer weights' gradient is the L2 penalty's own ``2 * l2 * w`` (or
+        coupled weight decay's ``wd * w``, added inside the optimizer step): the weights sit
+        where the penalty holds them, small, so any step is large against them."""
+        reg = ctx.regularization
+        pull = 2 * float(reg.get("l2") or 0.0)
+        if reg.get("optimizer") not in (None, "adamw"):
+            pull += float(reg.get("weight_decay") or 0.0)  # coupled: wd * w joins the gradient
+        if pull <= 0 or ctx.probe is None:
             return False
         shares = [
-            2 * l2 * ctx.probe.updates[w]["weight"] / ctx.probe.grads[w]["norm"]
+            pull * ctx.probe.updates[w]["weight"] / ctx.probe.grads[w]["norm"]
             for w in ctx.layout.weights
             if w in ctx.probe.updates and ctx.probe.grads.get(w, {}).get("norm", 0) > 0
         ]
@@ -124,12 +136,14 @@ class LrTooHigh(LiveRule):
                 ]
         if ctx.probe is None:
             return []
-        ratio = ctx.probe.median_update_ratio(ctx.layout.weights)
+        ratio = ctx.probe.median_update_ratio(_free_weights(ctx))
         recent = ctx.losses.recent_median(self.WINDOW)
         hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
         if hit and self._held_by_penalty(ctx):
             hit = False  # the L2 pull, not the step size, keeps the loss up: over_regularized
         if not self.bounce.update(hit, ctx.step, ctx.epoch) or ctx.losses.count < self.MIN_LOSSES:
+            return []
+        if ctx.step - self.bounce.since_step < self.SPAN:
             return []
         return [
             self.finding(
@@ -143,3 +157,15 @@ class LrTooHigh(LiveRule):
                 evidence={"update_ratio": ratio, "start_loss": start, "recent_loss": recent, **lr},
             )
         ]
+
+
+def _free_weights(ctx: LiveContext) -> list[str]:
+    """The layer weights whose module does not feed a normalization layer directly (in the
+    forward call order the probes saw); empty when every one does."""
+    loop, layout = ctx.loop, ctx.layout
+    norms = getattr(loop, "norm_modules", None)
+    if not norms or not layout.module_order:
+        return layout.weights
+    order = layout.module_order
+    before_norm = {order[i] for i in range(len(order) - 1) if order[i + 1] in norms}
+    return [w for w in layout.weights if layout.module_of(w) not in before_norm]

@@ -8,6 +8,11 @@ trend (dropout makes single losses noisy), on
 while a schedule has decayed the learning rate below half its peak (the end of a cosine or
 one-cycle run is slow on purpose), and for parameters that do not move at all (that is
 ``params_not_updating``).
+
+The same still loss with an Adam-family optimizer whose ``eps`` is at least 10x its typical
+``sqrt(v_hat)`` (:mod:`~trainwise.doctor.live.adam_eps`) is also a too-small step, whatever the
+update ratio: ``eps`` has become the denominator, so the step is ``lr / eps`` times the
+gradient; the finding names ``eps`` and the fix is to restore it (1e-8), not to raise the LR.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import math
 
 from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.live.adam_eps import eps_domination
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule, num, round_sig
 from trainwise.doctor.live.streak import Streak
@@ -45,17 +51,17 @@ class LrTooLow(LiveRule):
         trend = ctx.losses.trend(min(64, ctx.step + 1))
         # "barely moves": no fall beyond 1% of the start, or beyond the batch-to-batch noise
         still = trend is None or trend[0] <= max(self.MOVE * abs(start or 0.0), 2 * trend[1])
-        hit = bool(
-            ratios
-            and not decayed
-            and start
-            and recent is not None
-            and max(ratios) < self.RATIO
-            and still
-        )
+        base = bool(ratios and not decayed and start and recent is not None and still)
+        eps = None
+        if base and max(ratios) >= self.RATIO:
+            optimizer = ctx.loop.optimizer if ctx.loop is not None else None
+            eps = eps_domination(optimizer, ctx.layout.params)
+        hit = base and (max(ratios) < self.RATIO or eps is not None)
         fired = self.streak.update(hit, ctx.step, ctx.epoch)
         if not fired or ctx.step - self.streak.since_step < self.SPAN:
             return []
+        if eps is not None:
+            return [self._eps_finding(ctx, eps, start, recent)]
         top = max(ratios)
         factor = min(1000.0, max(10.0, self.TARGET / top))
         overrides = {"optimizer.lr": round_sig(ctx.lr * factor)} if ctx.lr else {}
@@ -81,3 +87,27 @@ class LrTooLow(LiveRule):
                 },
             )
         ]
+
+    def _eps_finding(self, ctx: LiveContext, eps: dict, start: float, recent: float) -> Finding:
+        return self.finding(
+            ctx,
+            f"{eps['optimizer']}'s eps is {num(eps['eps'])}, {num(eps['eps'] / eps['grad_rms'])}x "
+            f"the typical gradient scale sqrt(v_hat) ({num(eps['grad_rms'])}), so it is the "
+            f"step's denominator: each step is lr/eps = {num((ctx.lr or 0) / eps['eps'])} times "
+            f"the gradient, far too small, and the loss went only from {num(start)} to "
+            f"{num(recent)} over {ctx.step - self.streak.since_step} steps.",
+            Fix(
+                "set the optimizer's eps back to its default 1e-8 (eps only guards the "
+                "division; it is not TensorFlow's epsilon-hat), keeping the learning rate",
+                {"optimizer.eps": 1e-8},
+            ),
+            step=self.streak.since_step,
+            epoch=self.streak.since_epoch,
+            evidence={
+                "eps": eps["eps"],
+                "grad_rms": eps["grad_rms"],
+                "start_loss": start,
+                "recent_loss": recent,
+                "lr": ctx.lr,
+            },
+        )

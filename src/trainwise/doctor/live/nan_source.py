@@ -17,6 +17,7 @@ from torch import nn
 
 from trainwise.doctor.live.loss_track import LossTrack
 from trainwise.doctor.probes import ModelLayout, all_finite, replay_forward
+from trainwise.doctor.probes.nonfinite import _tensors
 
 #: a last finite loss above this many times the start: the weights diverged step by step, so
 #: parameters that are non-finite now are the end of that climb, not where it started
@@ -29,6 +30,21 @@ def keep_pre_update(layout: ModelLayout) -> dict[str, torch.Tensor]:
         return {n: p.detach().clone() for n, p in layout.params}
 
 
+def finite_flag(outputs: Any) -> torch.Tensor | None:
+    """A device flag (0-dim bool tensor), true when every floating tensor in ``outputs`` is
+    finite; computed without a host read, read later in the doctor's batched transfer (None
+    when ``outputs`` holds no floating tensor).
+
+    >>> bool(finite_flag((torch.ones(2), torch.tensor([float("inf")]))))
+    False
+    """
+    flags = [torch.isfinite(t.detach()).all() for t in _tensors(outputs) if t.is_floating_point()]
+    if not flags:
+        return None
+    device = flags[0].device
+    return torch.stack([f.to(device) for f in flags]).all()
+
+
 def locate(
     model: nn.Module,
     layout: ModelLayout,
@@ -37,17 +53,22 @@ def locate(
     inputs: Any,
     outputs: Any,
     pre: dict[str, Any] | None,
+    outputs_finite: bool | None = None,
 ) -> dict[str, Any] | None:
     """Where this step's non-finite loss came from, as ``{"source": "inputs" | "loss" |
     "params" | "module" | "diverged", ...}`` with the details ``nan_loss`` reports (None
     without ``inputs``: nothing to replay). ``snapshot``: the last probe's parameter copies;
-    ``pre``: what :meth:`Doctor.after_backward` kept of this step (its ``"params"``)."""
+    ``pre``: what :meth:`Doctor.after_backward` kept of this step (its ``"params"``);
+    ``outputs_finite``: :func:`finite_flag` of the outputs as read, when the doctor kept the
+    flag instead of the outputs (default None: look at ``outputs``)."""
     if inputs is None:
         return None
     bad = _bad_inputs(inputs)
     if bad is not None:
         return bad
-    if outputs is not None and all_finite(outputs):
+    if outputs_finite is None and outputs is not None:
+        outputs_finite = all_finite(outputs)
+    if outputs_finite:
         return {"source": "loss"}
     with torch.no_grad():
         current_bad = [n for n, p in layout.params if not bool(torch.isfinite(p).all())]

@@ -48,6 +48,19 @@ class LiveRule:
     def observe(self, ctx: LiveContext) -> list[Finding]:
         raise NotImplementedError
 
+    def note(self, loop: Any) -> Any:
+        """Called when the doctor records a step, before its loss is read (which can be up to
+        ``read_every`` steps later): return the Python facts of *that* moment ``observe`` needs
+        (e.g. the model's train/eval mode); ``observe`` finds them in ``ctx.notes[self.code]``.
+        ``loop`` is the doctor's ``LoopWatch``. Default None: nothing to note."""
+        return None
+
+    def reads_targets(self, step: int, epoch: int, probed: bool) -> bool:
+        """Whether ``observe`` at this step will look at the batch's targets (default False).
+        The doctor copies the targets of such steps to the host in its batched read and hands
+        them over as ``ctx.host_targets``, so reading them costs no device sync."""
+        return False
+
     def finding(
         self,
         ctx: LiveContext,

@@ -20,8 +20,9 @@ from typing import Any
 import torch
 
 from trainwise.doctor.finding import Finding, Fix
-from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.context import LiveContext, target_counts
 from trainwise.doctor.live.rule import LiveRule, num
+from trainwise.doctor.step_reader import HostTargets
 
 
 def batch_classes(targets: Any) -> torch.Tensor | None:
@@ -40,6 +41,19 @@ def batch_classes(targets: Any) -> torch.Tensor | None:
     return None
 
 
+def host_classes(h: HostTargets) -> list[tuple[int, int]] | None:
+    """:func:`batch_classes` of targets already on the host, as ``(class, count)`` pairs in
+    class order (None for targets that are not class labels)."""
+    shape = h.shape[:1] if len(h.shape) == 2 and h.shape[1] == 1 else h.shape
+    if len(shape) != 1:
+        return None
+    if h.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8):
+        return h.counts()
+    if h.is_floating_point() and all(v in (0, 1) for v in h.values):
+        return [(int(v), c) for v, c in h.counts()]
+    return None
+
+
 class UnshuffledData(LiveRule):
     code = "unshuffled_data"
     every_step = True
@@ -55,17 +69,24 @@ class UnshuffledData(LiveRule):
         self.counts: dict[str, int] = {}  # class -> samples seen in batches
         self.first_single: list[int] | None = None  # [step, epoch]
 
+    def reads_targets(self, step: int, epoch: int, probed: bool) -> bool:
+        return not self.done and (step < self.WINDOW or probed)
+
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done or (ctx.step >= self.WINDOW and ctx.probe is None):
             return []
-        labels = batch_classes(ctx.targets)
-        if labels is None or labels.numel() < 2:
+        if ctx.host_targets is not None:  # copied in the doctor's batched read: no device read
+            pairs = host_classes(ctx.host_targets)
+        else:
+            labels = batch_classes(ctx.targets)
+            pairs = target_counts(ctx, labels) if labels is not None else None
+        size = sum(c for _, c in pairs) if pairs is not None else 0
+        if size < 2:
             return []
-        values, counts = torch.unique(labels, return_counts=True)
-        for v, c in zip(values.tolist(), counts.tolist()):
+        for v, c in pairs:
             self.counts[str(v)] = self.counts.get(str(v), 0) + c
-        is_single = len(values) == 1
-        self.batches.append([int(labels.numel()), int(is_single)])
+        is_single = len(pairs) == 1
+        self.batches.append([size, int(is_single)])
         if is_single:
             self.single += 1
             if self.first_single is None:

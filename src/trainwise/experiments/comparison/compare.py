@@ -16,7 +16,9 @@ Decisions (also in docs/experiments.md, "Comparing variants"):
   scores, ``val_*`` (any other name) at the best epoch (lowest val_loss), ``final_<key>`` at
   the last epoch; see :mod:`trainwise.experiments.comparison.trial`.
 * Workers: ``workers`` (default ``os.cpu_count()``, at most the trials left) spawned processes,
-  each with ``cores // workers`` torch threads; ``workers=1`` runs in this process. Each
+  each with ``cores // workers`` torch threads; ``workers=1`` runs in this process. With
+  ``backend="ray"`` the trials are Ray tasks instead (local or ``address``), a lost worker's
+  trial retried by Ray from its checkpoints (see :mod:`.ray_backend`). Each
   trial's output goes to its ``log.txt``; here a progress bar (on a terminal) or one line per
   finished trial.
 * Resume: the folder's plan.json must match (else ConfigError before any trial); a trial with
@@ -42,7 +44,7 @@ from trainwise.config.yaml_loader import load_yaml_file
 from trainwise.errors import ConfigError
 from trainwise.experiments.comparison.plan import check_plan, compare_root, make_plan, trial_specs
 from trainwise.experiments.comparison.results import build_results
-from trainwise.experiments.comparison.runner import TrialProgress, run_trials
+from trainwise.experiments.comparison.runner import TrialProgress, make_backend, run_trials
 from trainwise.experiments.comparison.table import to_markdown, write_csv
 from trainwise.experiments.comparison.trial import check_metrics, default_metrics, trial_metrics
 from trainwise.experiments.comparison.variants import (
@@ -141,10 +143,11 @@ def _trials_of(section, seeds, folds, base_seed: int) -> tuple[list[int], int | 
     return [base_seed + s for s in range(seeds)], None
 
 
-def _check_workers(workers) -> int:
-    """``workers``, default ``os.cpu_count()``; an integer >= 1."""
+def _check_workers(workers, backend: str) -> int | None:
+    """``workers``, an integer >= 1; default ``os.cpu_count()`` (with the Ray backend None:
+    the cluster's CPUs, known once Ray runs)."""
     if workers is None:
-        workers = os.cpu_count() or 1
+        return None if backend == "ray" else os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers: {workers!r} is not allowed; allowed: an integer >= 1")
     return workers
@@ -172,6 +175,8 @@ def compare(
     resume: bool = False,
     echo: Callable[[str], Any] = print,
     progress: str = "auto",
+    backend: str = "processes",
+    address: str | None = None,
 ) -> CompareResult:
     """Train every variant of ``config`` for every seed (or fold); write plan.json, the trial
     runs, compare.json, compare.csv and compare.md; return a :class:`CompareResult`.
@@ -192,6 +197,11 @@ def compare(
             ``compare-<stem>-*``.
         echo: where progress lines go (default print). progress: "auto" (a bar when echo is
             print and stdout is a terminal, else lines), "bar", "lines" or "off".
+        backend: "processes" (default: worker processes of this machine) or "ray" (Ray
+            tasks; ``pip install trainwise[ray]``): the same trials, the same numbers.
+        address: with "ray", an existing cluster (``"auto"``, ``"HOST:PORT"``,
+            ``"ray://HOST:10001"``; its nodes must share ``out_dir``, checked before any
+            trial); default None: a local Ray started for the comparison.
 
     Example::
 
@@ -211,7 +221,8 @@ def compare(
     metrics = list(metrics) if metrics else (list(section.metrics) if section.metrics else None)
     if metrics is not None:
         check_metrics(metrics)
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, backend)
+    make_backend(backend, workers, address)  # a bad backend, or Ray missing: before any folder
     if progress not in ("auto", "bar", "lines", "off"):
         raise ConfigError(f"progress: {progress!r} is not allowed; allowed: auto, bar, lines, off")
 
@@ -232,7 +243,7 @@ def compare(
     )
     bar = TrialProgress(len(specs), progress, echo if progress != "off" else (lambda *_: None))
     try:
-        records, interrupted = run_trials(specs, root, workers, bar, metrics)
+        records, interrupted = run_trials(specs, root, workers, bar, metrics, backend, address)
     finally:
         bar.close()
 

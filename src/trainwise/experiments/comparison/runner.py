@@ -1,34 +1,41 @@
-"""Running a comparison's trials: in this process or in spawned worker processes, with a
-progress bar over trials (on a terminal) or one line per finished trial.
+"""Running a comparison's trials, with a progress bar over trials (on a terminal) or one line
+per finished trial.
 
-Finished trials (summary.json) are read back here and never sent to a worker. With W > 1
-workers (at most the trials left), each worker process is started with the "spawn" method
-(forking a process that has torch threads running can deadlock) and runs
-``torch.set_num_threads(cores // W)``, so W workers share the cores instead of each using all
-of them. A worker that dies (killed, out of memory) makes its trial "failed"; Ctrl-C reaches
-the workers too: their runs save a checkpoint and stop, and the comparison reports itself
-interrupted.
+Finished trials (summary.json) are read back here and never sent to a backend. The others
+run on one of two backends, driven the same way by :func:`_drive` (start, submit in order up
+to the backend's slots, collect as they finish, stop submitting on an interruption):
+
+* "processes" (:mod:`.pool_backend`): spawned worker processes of this machine; with one
+  worker (or one trial left) the trials run in this process;
+* "ray" (:mod:`.ray_backend`): Ray tasks on a local Ray or a cluster, a lost worker's trial
+  retried by Ray.
+
+Both run :func:`~trainwise.experiments.comparison.trial.run_trial_in_worker` per trial, so a
+trial means the same on either: its results are the same numbers.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from trainwise import run_files
+from trainwise.errors import ConfigError
+from trainwise.experiments.comparison.pool_backend import PoolBackend
+from trainwise.experiments.comparison.ray_backend import RayBackend, import_ray
 from trainwise.experiments.comparison.trial import (
     TrialSpec,
     default_metrics,
-    init_worker,
     run_trial,
     trial_metrics,
 )
 from trainwise.report.stat_format import format_seconds
+
+#: Where trials run: worker processes of this machine, or Ray tasks (a local Ray or a cluster).
+BACKENDS = ("processes", "ray")
 
 
 def _primary(rec: dict[str, Any], metrics: list[str] | None) -> str:
@@ -95,16 +102,41 @@ class TrialProgress:
             self.bar.stop()
 
 
+def make_backend(backend: str, workers: int | None, address: str | None):
+    """The backend object for ``backend`` ("processes" or "ray"); ConfigError otherwise, for
+    an ``address`` without the Ray backend, or for "ray" when Ray is not installed (so a
+    comparison fails on these before its folder or any trial exists)."""
+    if backend not in BACKENDS:
+        raise ConfigError(
+            f"backend: {backend!r} is not allowed; allowed: {', '.join(map(repr, BACKENDS))}"
+        )
+    if backend == "ray":
+        import_ray()
+        return RayBackend(workers, address)
+    if address is not None:
+        raise ConfigError(
+            f"address: {address!r} is only used with backend 'ray' (--backend ray); "
+            "the 'processes' backend runs on this machine"
+        )
+    return PoolBackend(workers)
+
+
 def run_trials(
     specs: list[TrialSpec],
     root: str | Path,
-    workers: int,
+    workers: int | None,
     progress: TrialProgress,
     metrics: list[str] | None = None,
+    backend: str = "processes",
+    address: str | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Run every spec under ``root`` with up to ``workers`` processes (1: in this process);
-    return the trial records (in finishing order) and whether a signal interrupted the run
-    (trials not started then have no record). ``metrics`` picks the number shown per trial.
+    """Run every spec under ``root``; return the trial records (in finishing order) and
+    whether a signal interrupted the run (trials not started then have no record).
+
+    ``backend``: "processes" (default; up to ``workers`` spawned processes, default the
+    cores; 1 runs in this process) or "ray" (Ray tasks, ``workers`` at once, default the
+    cluster's CPUs; ``address`` an existing cluster, None a local Ray). Finished trials are
+    read back here and never reach a backend. ``metrics`` picks the number shown per trial.
 
     Example::
 
@@ -112,6 +144,7 @@ def run_trials(
                                           "lines", print))
     """
     root = Path(root)
+    executor = make_backend(backend, workers, address)
     records: list[dict] = []
     todo = []
     for spec in specs:
@@ -121,9 +154,10 @@ def run_trials(
             progress.advance(spec, rec, metrics)
         else:
             todo.append(spec)
-    workers = max(1, min(workers, len(todo)))
+    if not todo:
+        return records, False
     try:
-        if workers == 1:
+        if backend == "processes" and min(workers or os.cpu_count() or 1, len(todo)) == 1:
             for spec in todo:
                 rec = run_trial(spec, root)
                 records.append(rec)
@@ -131,50 +165,33 @@ def run_trials(
                 if rec["status"] == "interrupted":
                     return records, True
             return records, False
-        return _run_pool(todo, root, workers, progress, metrics, records)
+        return records, _drive(executor, todo, root, progress, metrics, records)
     except KeyboardInterrupt:
         return records, True
 
 
-def _run_pool(todo, root, workers, progress, metrics, records) -> tuple[list[dict], bool]:
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = multiprocessing.get_context("spawn")  # fork + torch threads can deadlock
-    pool = ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=init_worker, initargs=(threads,)
-    )
-    futures = {pool.submit(run_trial, spec, str(root)): spec for spec in todo}
-    interrupted = False
+def _drive(executor, todo, root, progress, metrics, records) -> bool:
+    """Run ``todo`` on ``executor``, in order, as many at once as it has slots; append each
+    record as it finishes. Returns whether a trial (or Ctrl-C) interrupted the comparison:
+    then no further trial starts, and the running ones stop with a checkpoint."""
+    queue, running, interrupted = list(todo), {}, False
     try:
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                if fut.cancelled():  # not started: stays "pending" for the next run
-                    continue
-                spec = futures[fut]
-                try:
-                    rec = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
-                    rec = {
-                        "variant": spec.variant,
-                        "seed": spec.seed,
-                        "fold": spec.fold,
-                        "dir": spec.dir,
-                        "status": "failed",
-                        "wall_seconds": None,
-                        "error": f"{type(exc).__name__}: {exc}",
-                    }
+        slots = executor.start(root, len(todo))  # the Ray backend's storage check: no trial yet
+        while queue or running:
+            while queue and len(running) < slots and not interrupted:
+                spec = queue.pop(0)
+                running[executor.submit(spec, root)] = spec
+            if not running:
+                break
+            for handle in executor.wait(list(running)):
+                spec = running.pop(handle)
+                rec = executor.result(handle, spec)
                 records.append(rec)
                 progress.advance(spec, rec, metrics)
-                if rec["status"] == "interrupted" and not interrupted:
-                    interrupted = True
-                    for f in pending:
-                        f.cancel()
+                interrupted = interrupted or rec["status"] == "interrupted"
     except KeyboardInterrupt:
-        # Workers got the same SIGINT: their runs save a checkpoint and return.
         interrupted = True
-        for f in futures:
-            f.cancel()
+        executor.interrupt(list(running))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return records, interrupted
+        executor.close()
+    return interrupted

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import time
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
@@ -88,6 +89,14 @@ def _record(spec: TrialSpec, status: str, wall: float | None, **extra) -> dict[s
     }
 
 
+def lost_record(spec: TrialSpec, exc: BaseException | str) -> dict[str, Any]:
+    """The record of a trial whose worker died (killed, out of memory) and did not come back:
+    ``status: "failed"`` with the backend's error (an exception, or its text); a later run of
+    the comparison resumes it from its checkpoints. Every backend reports a lost worker so."""
+    error = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    return _record(spec, "failed", None, error=error, reused=False)
+
+
 def _kept(summary: dict[str, Any]) -> dict[str, Any]:
     """The parts of summary.json the comparison uses (findings stay in the trial folder)."""
     return {k: summary.get(k) for k in ("test", "best", "final", "best_epoch", "epochs_run")}
@@ -97,6 +106,19 @@ def init_worker(threads: int) -> None:
     """Worker process start: ``threads`` intra-op threads, so W workers share the cores
     instead of each starting one thread per core (oversubscription slows all of them)."""
     torch.set_num_threads(max(1, int(threads)))
+
+
+def run_trial_in_worker(spec: TrialSpec, root: str | Path, threads: int) -> dict[str, Any]:
+    """What a worker of every backend runs for one trial (a process of the pool, a Ray task):
+    ``threads`` torch threads, then :func:`run_trial`. Run again after its worker was killed,
+    it resumes from the trial's checkpoints; run on a finished trial, it reads it back.
+
+    Example::
+
+        rec = run_trial_in_worker(spec, "runs/compare-x", threads=1)
+    """
+    init_worker(threads)
+    return run_trial(spec, root)
 
 
 def _train(spec: TrialSpec, run_dir: Path, resume: bool, echo) -> dict[str, Any]:
@@ -140,7 +162,9 @@ def run_trial(spec: TrialSpec, root: str | Path) -> dict[str, Any]:
         def echo(*args):
             print(*args, file=log, flush=True)
 
-        echo(f"== {spec.label}: {'resuming' if state == 'resume' else 'starting'}")
+        # The pid says which worker ran (or was killed running) this part of the trial.
+        what = "resuming" if state == "resume" else "starting"
+        echo(f"== {spec.label}: {what} (pid {os.getpid()})")
         try:
             summary = _train(spec, run_dir, state == "resume", echo)
         except Exception as exc:  # noqa: BLE001 - one failing trial must not stop the others
