@@ -18,10 +18,11 @@ counts as the trainwise codes it maps to; "first" is the problem reported at the
 
 Usage::
 
-    python bench/real_bugs_suite.py [--set first|heldout] [--jobs 2] [--seeds 0,1] [--only GLOB]
-        [--json out.json]
+    python bench/real_bugs_suite.py [--set first|heldout|batch3] [--jobs 2] [--seeds 0,1]
+        [--only GLOB] [--json out.json]
 
-``--set heldout`` scores the second, held-out batch (``bench/real_bugs_heldout/``) instead.
+``--set heldout`` scores the second, held-out batch (``bench/real_bugs_heldout/``) instead;
+``--set batch3`` the third (``bench/real_bugs_batch3/``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import real_bugs  # noqa: E402
+import real_bugs_batch3  # noqa: E402
 import real_bugs_heldout  # noqa: E402
 from baselines import autotrainer, deepdiagnosis  # noqa: E402
-from real_bugs import PROPOSED_CODES  # noqa: E402
 
 #: the pair batches: the first (tuned on since its first score) and the held-out second one
-SETS = {"first": real_bugs, "heldout": real_bugs_heldout}
+SETS = {"first": real_bugs, "heldout": real_bugs_heldout, "batch3": real_bugs_batch3}
 
 SCORED = ("warning", "error")
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}
@@ -181,7 +182,7 @@ def table(metas: dict, scores: dict[str, dict]) -> str:
         n_pairs = sum(1 for m in metas.values() if m["expected"][0] == c)
         runs = doc["per_code"].get(c, {}).get("runs", 0)
         cells = [_f(scores[t]["per_code"].get(c, {}).get("recall")) for t in tools]
-        proposed = c in PROPOSED_CODES or c in real_bugs_heldout.PROPOSED_CODES
+        proposed = any(c in getattr(b, "PROPOSED_CODES", {}) for b in SETS.values())
         new = " (proposed)" if proposed else ""
         fired = doc["fired_on_fixed"].get(c, 0)
         lines.append(f"| `{c}`{new} | {n_pairs} | {runs} | " + " | ".join(cells) + f" | {fired} |")

@@ -19,7 +19,7 @@ from real_bugs_batch3.common import load, mlp, train
 SOURCE = "https://github.com/Cranial-XIX/FAMO/issues/4"
 EXPECTED = ("exploding_gradients", "lr_too_high", "nan_loss")
 BLOCKS = True
-LR = 0.2
+LR = 0.3
 
 
 def program(seed: int, bug: bool):

@@ -5,8 +5,9 @@ and the net stays near chance.
 Source: https://ai.stackexchange.com/questions/16557/what-could-be-the-problem-when-a-neural-network-with-four-hidden-layers-with-the
 ("I used four hidden layers with 500 neurons in each layer, and sigmoidal activation functions
 in each layer. The network appears to be unable to learn"). Re-implemented on a 5-class problem
-whose classes overlap (the best achievable accuracy is about 0.7) with six sigmoid hidden
-layers and SGD. Fix: ReLU activations; the fixed run plateaus at the data's noise ceiling.
+whose classes overlap (an RBF SVM reaches about 0.85-0.9 test accuracy) with four sigmoid
+hidden layers of 64 and SGD with momentum. Fix: ReLU activations; the fixed run reaches that SVM's
+accuracy, the practical ceiling of these overlapping classes, and levels off there.
 """
 
 from functools import partial
@@ -27,8 +28,8 @@ BLOCKS = True
 def program(seed: int, bug: bool):
     d = load("overlap5", seed)
     torch.manual_seed(seed)
-    model = mlp(12, 5, hidden=64, depth=6, act=nn.Sigmoid if bug else nn.ReLU)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    model = mlp(12, 5, hidden=64, depth=4, act=nn.Sigmoid if bug else nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     return train(model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=25)
 
 

@@ -30,9 +30,7 @@ def program(seed: int, bug: bool):
         model.append(nn.ReLU())  # "outputs are prices, they can't be negative"
     model.append(nn.Flatten(0))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    return train(
-        model, opt, nn.MSELoss(), d, seed=seed, epochs=30, task="regression", quality="r2"
-    )
+    return train(model, opt, nn.MSELoss(), d, seed=seed, epochs=30, task="regression", quality="r2")
 
 
 buggy = partial(program, bug=True)

@@ -26,9 +26,7 @@ def program(seed: int, bug: bool):
     model = mlp(4, 1, hidden=16)
     model.append(nn.Flatten(0))
     opt = torch.optim.SGD(model.parameters(), lr=0.5 if bug else 0.01, momentum=0.9)
-    return train(
-        model, opt, nn.MSELoss(), d, seed=seed, epochs=25, task="regression", quality="r2"
-    )
+    return train(model, opt, nn.MSELoss(), d, seed=seed, epochs=25, task="regression", quality="r2")
 
 
 buggy = partial(program, bug=True)

@@ -36,9 +36,7 @@ def program(seed: int, bug: bool):
     model = mlp(4, 1, hidden=64)
     model.append(nn.Flatten(0))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    return train(
-        model, opt, nn.MSELoss(), d, seed=seed, epochs=20, task="regression", quality="r2"
-    )
+    return train(model, opt, nn.MSELoss(), d, seed=seed, epochs=20, task="regression", quality="r2")
 
 
 buggy = partial(program, bug=True)

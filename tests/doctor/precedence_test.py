@@ -25,7 +25,7 @@ def test_outranked_only_by_a_listed_cause():
     assert not outranked("dead_relu", {"lr_too_low", "overfitting"})
     assert not outranked("nan_loss", set(CODES))  # a code without an entry yields to nothing
     # growing gradients yield only to uncleared ones, whose fix is zero_grad, not clipping
-    assert causes("exploding_gradients") == ("zero_grad_missing",)
+    assert causes("exploding_gradients") == ("zero_grad_missing", "eval_mode_during_training")
     assert outranked("lr_too_high", {"zero_grad_missing"})
     assert outranked("lr_too_low", {"lr_schedule_collapsed"})
 

@@ -26,11 +26,10 @@ data: {name: circles, n_samples: 400, validation_split: 0.2}
 model: {name: mlp, hidden: [16], norm: none, dropout: 0.0}
 optimizer: {name: adam, lr: 0.01}
 schedule: {name: cosine}
-training: {epochs: 12, batch_size: 8, progress: off}
+training: {epochs: 16, batch_size: 8, progress: off}
 checkpoint: {every_steps: 20, keep: 2}
 doctor: false
 """
-STEPS = 12 * 40  # 320 training samples in batches of 8
 
 
 def _env(tag, **extra):
@@ -38,10 +37,13 @@ def _env(tag, **extra):
     return {**env, "OMP_NUM_THREADS": "1", "TRAINWISE_TEST_TAG": tag, **extra}
 
 
-def _launch(cfg, out, restarts, env):
+def _launch(cfg, out, restarts, env, log):
+    """``trainwise run --nproc 2``; its output goes to the file ``log`` (a pipe nobody reads
+    while the test waits could fill up and stop the run)."""
     cmd = [sys.executable, "-m", "trainwise", "run", str(cfg), "--out", str(out)]
     cmd += ["--nproc", "2", "--max-restarts", str(restarts)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with open(log, "wb") as f:
+        return subprocess.Popen(cmd, env=env, stdout=f, stderr=subprocess.STDOUT)
 
 
 def _rank_pid(tag, rank, restart):
@@ -63,9 +65,10 @@ def _steps_saved(out):
     return max((int(n[5:]) for n in names if n.startswith("step-")), default=-1)
 
 
-def _wait(cond, timeout, what):
+def _wait(proc, log, cond, timeout, what):
     t0 = time.monotonic()
     while not cond():
+        assert proc.poll() is None, f"the run ended before {what}:\n{log.read_text()[-3000:]}"
         assert time.monotonic() - t0 < timeout, f"timed out waiting for {what}"
         time.sleep(0.02)
 
@@ -96,20 +99,23 @@ def test_kill_inside_rank0s_save_and_sigkill_of_rank1_resume_bitwise(
     config, uninterrupted, tmp_path
 ):
     out, marker, tag = tmp_path / "run", tmp_path / "crashed", uuid.uuid4().hex
+    log = tmp_path / "printed.txt"
     crash = f"once@200:{marker}"  # rank 0 dies inside its save of step 200
-    proc = _launch(config, out, 2, _env(tag, TRAINWISE_TEST_CRASH_IN_SAVE=crash))
+    proc = _launch(config, out, 2, _env(tag, TRAINWISE_TEST_CRASH_IN_SAVE=crash), log)
     try:
-        _wait(marker.exists, 600, "the crash inside rank 0's save")
-        # attempt 1 resumed from step 180 and saved again: kill rank 1 mid-run, for real
-        _wait(lambda: _steps_saved(out) >= 240, 600, "the restarted run's progress")
+        _wait(proc, log, marker.exists, 600, "the crash inside rank 0's save")
+        _wait(proc, log, lambda: _rank_pid(tag, 1, 1) is not None, 600, "the restarted rank 1")
         pid = _rank_pid(tag, 1, 1)
-        assert pid is not None and _steps_saved(out) < STEPS, "the run ended before the kill"
+        # attempt 1 resumed from step 192 and saved step 200: kill rank 1 mid-run, for real
+        _wait(proc, log, lambda: _steps_saved(out) >= 200, 600, "the restarted run's progress")
         os.kill(pid, signal.SIGKILL)
-        printed = proc.communicate(timeout=600)[0].decode()
+        assert not (out / "model.safetensors").exists(), "the run ended before the kill"
+        proc.wait(timeout=600)
     finally:
         proc.kill()
+    printed = log.read_text()
     assert proc.returncode == 0, printed
-    assert "resuming from step-000000180" in printed and printed.count("resuming from") == 2
+    assert "resuming from step-000000192" in printed and printed.count("resuming from") == 2
     assert (out / "model.safetensors").read_bytes() == (
         uninterrupted / "model.safetensors"
     ).read_bytes()
@@ -118,16 +124,19 @@ def test_kill_inside_rank0s_save_and_sigkill_of_rank1_resume_bitwise(
 
 
 def test_with_no_restarts_left_the_survivor_ends_promptly(config, tmp_path):
-    out, tag = tmp_path / "run", uuid.uuid4().hex
-    proc = _launch(config, out, 0, _env(tag))
+    out, tag, log = tmp_path / "run", uuid.uuid4().hex, tmp_path / "printed.txt"
+    proc = _launch(config, out, 0, _env(tag), log)
     try:
-        _wait(lambda: _steps_saved(out) >= 20, 600, "the first checkpoint")
-        os.kill(_rank_pid(tag, 1, 0), signal.SIGKILL)
+        _wait(proc, log, lambda: _rank_pid(tag, 1, 0) is not None, 600, "rank 1")
+        pid = _rank_pid(tag, 1, 0)
+        _wait(proc, log, lambda: _steps_saved(out) >= 20, 600, "the first checkpoint")
+        os.kill(pid, signal.SIGKILL)
         t0 = time.monotonic()
-        printed = proc.communicate(timeout=120)[0].decode()
+        proc.wait(timeout=120)
         ended = time.monotonic() - t0
     finally:
         proc.kill()
+    printed = log.read_text()
     assert proc.returncode == 1, printed
     assert ended < 60, f"the survivor took {ended:.0f} s to end"  # not gloo's 30 minutes
     assert not (out / "model.safetensors").exists()

@@ -9,9 +9,11 @@ Budgets asserted:
 - doctor off: 0 reads on every step that is neither a checkpoint step nor a progress-bar
   refresh, with the default recipe's parts (AdamW, one-cycle, label smoothing, BatchNorm,
   dropout), with norm clipping, and with fp16 loss scaling; the epoch's sums are read once.
-- doctor on: at most :data:`DOCTOR_EVERY_STEP` reads on an ordinary step and
-  :data:`DOCTOR_PROBE_STEP` on a probed one (:data:`DOCTOR_FIRST_STEP` on the very first). These are the doctor's current figures (its
-  per-step sentinels read the loss and the targets on the host); see docs/performance.md.
+- doctor on: 0 reads on an ordinary step (the doctor records it; its loss and the targets its
+  rules want are read in one transfer every ``read_every`` steps, at a probe or at the epoch's
+  end), :data:`DOCTOR_READ_STEP` on a step that fills the read window, at most
+  :data:`DOCTOR_PROBE_STEP` on a probed one (:data:`DOCTOR_FIRST_STEP` on the very first); see
+  docs/performance.md.
 """
 
 from __future__ import annotations
@@ -28,15 +30,30 @@ from trainwise.callbacks.progress import Progress
 from trainwise.doctor.probes import ProbeSchedule
 from trainwise.training.host_sync import HostSyncCounter
 
-#: Doctor on, a step it does not probe: float(loss) for the loss track, and the live
-#: unshuffled_data rule's two tolist() of the batch's targets.
-DOCTOR_EVERY_STEP = 3
-#: Doctor on, a probed step: the above plus the probe's statistics (gradient norms, update
-#: ratios and weight norms each in one tolist(), input and output spread, the trivial-loss
-#: reference, the loop watch's optimizer-step count): 11 measured, 1 to spare; the first step
-#: adds 4 one-time reads of the first batch (14 measured).
+#: Doctor on, an ordinary step that fills the read window (``read_every``): the one batched
+#: tolist() of the window's losses and wanted targets (before the lazy read: 3 on every step,
+#: float(loss) and the unshuffled_data rule's two tolist()).
+DOCTOR_READ_STEP = 1
+#: Doctor on, a probed step: the pending steps' batched read, the probed step's own loss (read
+#: before the update, to keep the weights of a non-finite step) and targets, and the probe's
+#: statistics (gradient norms, update ratios and weight norms each in one tolist(), input and
+#: output spread, the trivial-loss reference, the loop watch's gradient norms): 10 or 11
+#: measured (11 before the lazy read); the first step adds 3 one-time reads (13 measured, 14).
 DOCTOR_PROBE_STEP = 12
-DOCTOR_FIRST_STEP = 16
+DOCTOR_FIRST_STEP = 14
+#: Reads of the optimizer's own step counters (``float(state["step"])``), which live on the
+#: CPU (unless ``capturable``/``fused``) and never wait for a GPU, like torch's own reads of
+#: them that the counter leaves out; counted apart: at most one per parameter on a probe.
+CPU_COUNTER_READS = (("__float__", "live/adam_eps.py"),)
+
+
+def _device_reads(counter, per_step):
+    """``per_step`` less the reads of CPU step counters (:data:`CPU_COUNTER_READS`)."""
+    out = dict(per_step)
+    for (kind, step), method, where in counter.reads:
+        if kind == "step" and any(m == method and w in where for m, w in CPU_COUNTER_READS):
+            out[step] -= 1
+    return out
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -89,17 +106,19 @@ def _model():
     )
 
 
-def _per_step_reads(tmp_path, **kwargs):
-    """Fit 3 epochs of 6 steps; return (reads per step, reads between epochs, the counter)."""
-    x, y = _data()
+def _per_step_reads(tmp_path, n=384, **kwargs):
+    """Fit 3 epochs on ``n`` samples, 3/4 of them for training in batches of 64 (5 steps an
+    epoch at the default ``n``); return (reads per step, reads between epochs, the counter)."""
+    x, y = _data(n)
+    cut = n * 3 // 4
     phase = _Phase()
     kwargs.setdefault("doctor", False)
     kwargs.setdefault("verbose", "lines")
     with HostSyncCounter(tag=lambda: phase.tag) as counter:
         result = tw.fit(
             _model(),
-            (x[:288], y[:288]),
-            (x[288:], y[288:]),
+            (x[:cut], y[:cut]),
+            (x[cut:], y[cut:]),
             epochs=3,
             batch_size=64,
             optimizer={"name": "adamw", "lr": 3e-3, "weight_decay": 0.05},
@@ -206,9 +225,36 @@ def _bar_run(tmp_path, bar):
 
 def test_doctor_budget_on_ordinary_and_probe_steps(tmp_path):
     per_step, _, counter = _per_step_reads(tmp_path, doctor={"probe_every": 4})
+    per_step = _device_reads(counter, per_step)
     schedule = ProbeSchedule(every=4)
     probed = {s for s in per_step if schedule.is_probe(s)}
     ordinary = {s: n for s, n in per_step.items() if s not in probed}
-    assert max(ordinary.values()) <= DOCTOR_EVERY_STEP, _where(counter, set(ordinary))
+    assert len(ordinary) == 3 and set(ordinary.values()) == {0}, _where(counter, set(ordinary))
     assert per_step[0] <= DOCTOR_FIRST_STEP, _where(counter, {0})
     assert max(per_step[s] for s in probed - {0}) <= DOCTOR_PROBE_STEP, _where(counter, probed)
+
+
+def test_doctor_reads_once_per_window_on_ordinary_steps(tmp_path):
+    # 54 steps, probes at 0-8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48; read_every=3: a run of
+    # ordinary steps reads on its third (33-35, 41-43 ...), the others read nothing
+    doctor = {"probe_every": 16, "read_every": 3}
+    per_step, _, counter = _per_step_reads(tmp_path, n=1536, doctor=doctor)
+    schedule = ProbeSchedule(every=16)
+    ordinary = {s: n for s, n in per_step.items() if not schedule.is_probe(s)}
+    reading = {s for s, n in ordinary.items() if n}
+    assert set(ordinary.values()) <= {0, DOCTOR_READ_STEP}, _where(counter, reading)
+    assert {35, 43} <= reading and not {33, 34, 41, 42} & reading, sorted(reading)
+    inside = [(m, w) for (kind, t), m, w in counter.reads if kind == "step" and t in reading]
+    assert all(m == "tolist" and "step_reader.py" in w for m, w in inside), inside
+
+
+def test_doctor_on_leaves_the_weights_bit_for_bit(tmp_path):
+    x, y = _data()
+    weights = []
+    for doctor in (False, {"probe_every": 4}, {"probe_every": 4, "read_every": 1}):
+        torch.manual_seed(0)
+        result = tw.fit(_model(), (x[:288], y[:288]), epochs=2, batch_size=64, doctor=doctor,
+                        verbose=False, echo=lambda *_: None, out_dir=tmp_path / str(len(weights)))  # fmt: skip
+        weights.append([p.detach().clone() for p in result.model.parameters()])
+    for other in weights[1:]:
+        assert all(torch.equal(a, b) for a, b in zip(weights[0], other))

@@ -172,9 +172,10 @@ def fit(
     )  # fmt: skip
     # created and probed for writing now, so an unwritable out_dir is a ConfigError up front
     out = Path(out_dir) if out_dir is not None else None
-    run_dir = make_run_dir(out.parent, out.name) if out is not None else None
     if dist is not None and not dist.is_main:
         run_dir = out  # rank 0 alone writes there
+    else:
+        run_dir = make_run_dir(out.parent, out.name) if out is not None else None
     cbs, checkpointer, doc = fit_callbacks(
         callbacks, model, opts, parts, run_dir, doctor=doctor, run_meta=run_meta,
         resume=resume, resume_hint=resume_hint, echo=echo, dist=dist,

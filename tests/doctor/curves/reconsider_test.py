@@ -43,4 +43,13 @@ def test_dead_units_in_a_net_that_trains_well_are_info():
 def test_a_curve_verdict_yields_to_labels_unrelated_found_later():
     over, flat = F("overfitting"), F("loss_not_decreasing", recent_loss=2.3)
     kept, gone = reconsider([over, flat], H({"loss": 2.3}), RunFacts(), {"labels_unrelated"})
-    assert gone == [over] and kept == [flat]  # the live verdict stays; the error ranks first
+    assert gone == [over, flat] and kept == []  # the late cause is the report
+
+
+def test_a_flat_loss_yields_to_a_schedule_collapse_or_penalty_found_later():
+    for cause in ("lr_schedule_collapsed", "over_regularized"):
+        flat = F("loss_not_decreasing", recent_loss=2.3)
+        kept, gone = reconsider([flat], H({"loss": 2.3}), RunFacts(), {cause})
+        assert gone == [flat] and kept == []
+    kept, gone = reconsider([flat], H({"loss": 2.3}), RunFacts(), {"overfitting"})
+    assert kept == [flat] and gone == []

@@ -326,3 +326,17 @@ def test_a_reference_at_chance_vouches_for_nothing(curves):
     # the same network against a reference that learned something (0.3) is underfitting
     facts = _mnist1d_facts(reference_accuracy=0.3)
     assert curves.first_detection(check_underfitting, rows, facts)[1] is not None
+
+
+def test_a_loss_falling_faster_every_epoch_is_not_underfitting():
+    # plain SGD leaving its initial plateau: 2.061, 2.023 (chance ln 8 = 2.079): the second
+    # epoch's fall is larger than the first half-epoch's, doubled
+    from trainwise.doctor.curves.curve_history import CurveHistory
+    from trainwise.doctor.curves.run_facts import RunFacts
+    from trainwise.doctor.curves.underfitting import check_underfitting
+
+    h = CurveHistory()
+    for e, (loss, acc) in enumerate([(2.061, 0.30), (2.023, 0.36), (1.978, 0.40)]):
+        h.add(e, {"loss": loss, "accuracy": acc}, step=45 * (e + 1))
+    facts = RunFacts(total_epochs=15, num_classes=8, reference_accuracy=0.83, reference_n=1440)
+    assert check_underfitting(h, facts) is None

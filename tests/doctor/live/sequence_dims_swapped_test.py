@@ -5,19 +5,20 @@ from trainwise.doctor import Doctor
 
 
 class Seq(nn.Module):
-    def __init__(self, batch_first, kind=nn.LSTM):
+    def __init__(self, batch_first, kind=nn.LSTM, time_major=False):
         super().__init__()
+        self.time_major = time_major  # how the user's forward reads the output
         self.rnn = kind(4, 16, batch_first=batch_first)
         self.head = nn.Linear(16, 3)
 
     def forward(self, x):
         out, _ = self.rnn(x)
-        return self.head(out[:, -1] if self.rnn.batch_first else out[-1])
+        return self.head(out[-1] if self.time_major else out[:, -1])
 
 
 def _run(batch_first, *, time_major_data=False, kind=nn.LSTM, steps=12):
     torch.manual_seed(0)
-    model = Seq(batch_first, kind)
+    model = Seq(batch_first, kind, time_major_data)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     doc = Doctor(model, opt)
     for _ in range(steps):

@@ -12,7 +12,7 @@ accuracy the loss alone decides, against the stricter :data:`HIGH_LOSS_SHARE_LOS
 verdict must hold on :data:`PERSISTENCE` epochs in a row, or on one *decisive* epoch
 (:func:`decisive`) where waiting would take more than :data:`MAX_WAIT_SHARE` of the run.
 
-No verdict while the training loss is *speeding up* (:func:`accelerating`): its latest
+``underfitting`` gives no verdict while the training loss is *speeding up* (:func:`accelerating`): its latest
 epoch-over-epoch fall is larger than the one before (for the first epoch, the fall from the
 chance level to the epoch's mean, doubled, since that mean sits half an epoch in). A curve
 that falls faster every epoch has not flattened out, whatever its level: plain SGD on a
@@ -228,8 +228,6 @@ def find_underfit(
     up to now, or on one decisive epoch in a short run (see :data:`MAX_WAIT_SHARE`); the
     result's ``position`` is the first epoch of that streak (the onset)."""
     last = len(h) - 1
-    if accelerating(h, facts):
-        return None
     now = underfit_at(h, facts, last, loss_only, curve)
     if now is None:
         return None

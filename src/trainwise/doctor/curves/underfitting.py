@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.underfit import describe, find_underfit
+from trainwise.doctor.curves.underfit import accelerating, describe, find_underfit
 from trainwise.doctor.finding import Finding, Fix
 
 CODE = "underfitting"
@@ -34,7 +34,9 @@ def check_underfitting(h: CurveHistory, facts: RunFacts) -> Finding | None:
         >>> f.epoch, f.step, round(f.evidence["reference_loss"], 3)
         (4, 50, 2.303)
     """
-    u = find_underfit(h, facts)
+    # a loss falling faster every epoch has not flattened out (over_regularized keeps reading
+    # it: a penalty's stall is judged on the level, see underfit.accelerating)
+    u = None if accelerating(h, facts) else find_underfit(h, facts)
     if u is None:
         return None
     message, evidence = describe(u, h, facts)

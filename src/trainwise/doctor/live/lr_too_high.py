@@ -11,9 +11,7 @@ and on probes:
 
 - bouncing: the median update/weight ratio of the layer weights is at least :attr:`RATIO`
   (0.1, i.e. 100x the healthy ~1e-3; DeepDiagnosis' upper bound) while the loss has not
-  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row spanning
-  at least :attr:`SPAN` (24) steps (the dense early probes come every step; a large step
-  that the loss answers within a few dozen steps is a fast start, not a bounce); it
+  fallen below :attr:`FLAT` (90%) of its start, on :attr:`NEED` (3) probes in a row; it
   fires only once :attr:`MIN_LOSSES` (10) losses are in, so "the loss has not fallen" rests
   on a full window: Adam's first steps move a small layer's weights by ~lr / weight-size
   before the loss has had time to fall.
@@ -51,7 +49,6 @@ class LrTooHigh(LiveRule):
     FLAT = 0.9
     NEED = 3
     MIN_LOSSES = 10
-    SPAN = 24
     _streaks = ("bounce",)
     _state = ("done", "high_until")
 
@@ -142,8 +139,6 @@ class LrTooHigh(LiveRule):
         if hit and self._held_by_penalty(ctx):
             hit = False  # the L2 pull, not the step size, keeps the loss up: over_regularized
         if not self.bounce.update(hit, ctx.step, ctx.epoch) or ctx.losses.count < self.MIN_LOSSES:
-            return []
-        if ctx.step - self.bounce.since_step < self.SPAN:
             return []
         return [
             self.finding(

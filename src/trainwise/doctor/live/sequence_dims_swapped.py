@@ -81,4 +81,3 @@ class SequenceDimsSwapped(LiveRule):
                 evidence={"input_shape": [a, b, f], "targets_shape": list(t.shape)},
             )
         ]
-
