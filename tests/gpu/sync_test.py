@@ -11,14 +11,16 @@ import torch
 from torch import nn
 
 import trainwise as tw
+from trainwise.doctor.probes import ProbeSchedule
 
 
 class SyncWindow:
     """Turns sync debug mode "error" on at the first batch-start listener of a step and off
     after the last batch-end one of an epoch's last step (on again for the next fetch)."""
 
-    def __init__(self):
+    def __init__(self, skip=lambda step: False):
         self.steps = 0
+        self.skip = skip  # steps allowed to read (the doctor's probed steps)
 
     def callbacks(self):
         window = self
@@ -27,7 +29,7 @@ class SyncWindow:
             order = 10**9
 
             def on_batch_start(self, trainer, step, batch):
-                torch.cuda.set_sync_debug_mode("error")
+                torch.cuda.set_sync_debug_mode(0 if window.skip(step) else "error")
 
         class Last(tw.callbacks.Callback):
             order = -(10**9)
@@ -35,7 +37,8 @@ class SyncWindow:
             def on_batch_end(self, trainer, step, loss, output, target):
                 window.steps += 1
                 last = trainer.batches_done >= len(trainer.train_batches)
-                torch.cuda.set_sync_debug_mode(0 if last else "error")
+                quiet = last or window.skip(step + 1)
+                torch.cuda.set_sync_debug_mode(0 if quiet else "error")
 
             def on_fit_end(self, trainer):
                 torch.cuda.set_sync_debug_mode(0)
@@ -94,3 +97,22 @@ def test_fp16_syncs_only_inside_torchs_grad_scaler(tmp_path):
     frames = [f.filename for f in err.traceback]
     culprit = next(f for f in reversed(frames) if "site-packages" in f or "trainwise" in f)
     assert "grad_scaler" in culprit, frames
+
+
+def test_no_sync_inside_an_ordinary_step_with_the_doctor_on(tmp_path):
+    # the doctor records an ordinary step and reads its window at a probe, every read_every
+    # steps or at the epoch's end: with read_every above the run's length, every step that
+    # is not probed must run without a host sync (the CPU count: tests/training/host_sync_test.py)
+    schedule = ProbeSchedule(every=8)
+    window = SyncWindow(skip=schedule.is_probe)
+    x, y = _data()
+    try:
+        tw.fit(
+            _model(), (x[:512], y[:512]), (x[512:], y[512:]), epochs=2, batch_size=64,
+            optimizer={"name": "adamw", "lr": 3e-3, "weight_decay": 0.05}, schedule="onecycle",
+            doctor={"probe_every": 8, "read_every": 1000}, echo=lambda *_: None,
+            verbose=False, device="cuda", callbacks=window.callbacks(), out_dir=tmp_path / "r",
+        )  # fmt: skip
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert window.steps > 0

@@ -25,6 +25,9 @@ import torch
 
 #: Steps between two reads of the pending losses (``Doctor(read_every=...)``'s default).
 READ_EVERY = 32
+#: Targets larger than this (a segmentation mask) are not copied to the host in the batched
+#: read: a rule that wants them reads them on the device itself, at the read.
+HOST_TARGETS_MAX = 65536
 
 
 @dataclass(eq=False)
@@ -140,7 +143,12 @@ def read_values(entries: list[StepEntry]) -> None:
         if e.finite_out is not None:
             plan.append((e, "out", 1))
             parts.append(e.finite_out.reshape(1).to(torch.float64))
-        if e.want_targets and isinstance(e.targets, torch.Tensor):
+        targets = e.targets
+        if (
+            e.want_targets
+            and isinstance(targets, torch.Tensor)
+            and targets.numel() <= HOST_TARGETS_MAX
+        ):
             flat = e.targets.detach().reshape(-1)
             plan.append((e, "targets", flat.numel()))
             parts.append(flat.to(torch.float64))

@@ -116,8 +116,11 @@ def fit(
         doctor: the training doctor (default True): preflight checks of the data, probes
             during training and curve rules per epoch; findings are printed as they appear
             (when ``verbose``), listed in ``result.findings`` and, with ``out_dir``, written
-            to ``findings.json``. A dict passes options (``{"probe_every": 50}``); False
-            turns it off. It never changes the run's results (hooks only read).
+            to ``findings.json``. A dict passes options (``{"probe_every": 50}``,
+            ``{"read_every": 32}``: steps between the doctor's batched host reads of the
+            losses, so an ordinary step never waits for the GPU; a finding can appear up to
+            that many steps after its step; 1 reads every step); False turns it off. It
+            never changes the run's results (hooks only read).
         seed: seeds Python, NumPy and torch before training (None leaves them alone).
         device: "cpu" (default), "cuda", "cuda:N", "mps", or "auto" (CUDA when torch sees a
             GPU, else CPU); one this machine lacks is refused up front. On CUDA, batches of

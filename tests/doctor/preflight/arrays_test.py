@@ -7,6 +7,7 @@ from trainwise.doctor.preflight.arrays import (
     class_labels,
     finite_rows,
     first_indices,
+    one_thread,
     rows,
     sample_indices,
 )
@@ -53,3 +54,12 @@ def test_class_labels_from_ints_floats_and_one_hot():
     assert class_labels(np.eye(3)[[2, 0]]).tolist() == [2, 0]
     assert class_labels(np.array([0.5, 1.0])) is None
     assert class_labels(np.array([np.nan, 1.0])) is None
+
+
+def test_one_thread_limits_the_pools_and_restores_them():
+    from threadpoolctl import threadpool_info
+
+    before = [p["num_threads"] for p in threadpool_info()]
+    with one_thread():
+        assert {p["num_threads"] for p in threadpool_info()} == {1}
+    assert [p["num_threads"] for p in threadpool_info()] == before

@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from trainwise.doctor.preflight.distribution_shift import check_distribution_shift, match_classes
+from trainwise.doctor.preflight.distribution_shift import (
+    check_distribution_shift,
+    ks_two_sample,
+    match_classes,
+)
 
 
 @pytest.mark.parametrize("name", ["digits", "mnist1d", "circles"])
@@ -51,3 +55,24 @@ def test_variance_change_is_found_by_ks():
     rng = np.random.default_rng(0)
     (f,) = check_distribution_shift(rng.normal(size=(2000, 2)), rng.normal(size=(500, 2)) * 2)
     assert f.evidence["ks_statistic"] > 0.15 and f.evidence["features_shifted"] == 2
+
+
+def test_ks_two_sample_is_scipys_test_value_for_value():
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    cases = [
+        (rng.normal(size=(900, 6)), rng.normal(size=(300, 6)) + [0, 0.1, 0.3, 0, 0, 1]),
+        # many ties: integer pixels
+        (rng.integers(0, 17, (400, 5)).astype(float), rng.integers(0, 15, (120, 5)) * 1.0),
+        (rng.normal(size=(12, 2)), rng.normal(size=(40, 2))),
+    ]
+    for a, b in cases:
+        ref = stats.ks_2samp(a, b, axis=0, method="asymp")
+        d, p = ks_two_sample(a, b)
+        assert np.array_equal(d, ref.statistic) and np.array_equal(p, ref.pvalue)
+        # p-values only where the statistic is material, and the smallest: the rest are 1
+        d, p = ks_two_sample(a, b, min_statistic=0.15)
+        wanted = (d >= 0.15) | (d == d.max())
+        assert np.array_equal(p[wanted], ref.pvalue[wanted]) and (p[~wanted] == 1).all()
+        assert p.min() == ref.pvalue.min()

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from trainwise.doctor.preflight.label_noise import check_label_noise, features, wilson_lower
+from trainwise.doctor.preflight import label_noise as ln
+from trainwise.doctor.preflight.label_noise import (
+    OutOfFold,
+    check_label_noise,
+    features,
+    out_of_fold_probabilities,
+    wilson_lower,
+    wilson_upper,
+)
 
 
 @pytest.mark.parametrize("name", ["digits", "circles", "mnist1d"])
@@ -58,3 +66,49 @@ def test_wilson_lower_bound_closed_form_and_signal_features():
     assert wilson_lower(50, 100) == pytest.approx(0.4038, abs=1e-4)
     assert features(np.zeros((3, 1, 40))).shape == (3, 40 + 21)  # raw + |rfft|
     assert features(np.zeros((3, 5))).shape == (3, 5)
+
+
+def test_out_of_fold_rows_in_two_batches_equal_one_full_pass(bundle):
+    b = bundle("digits")
+    xs = features(b.x_train.numpy())
+    _, col = np.unique(b.y_train.numpy(), return_inverse=True)
+    oof = OutOfFold(xs, col, seed=3)
+    rows = np.random.default_rng(0).permutation(len(col))
+    got = np.empty((len(col), 10))
+    got[rows[:300]] = oof.proba(rows[:300])
+    got[rows[300:]] = oof.proba(rows[300:])
+    assert np.array_equal(got, out_of_fold_probabilities(xs, col, seed=3))
+
+
+def _count_batches(monkeypatch):
+    calls = []
+    proba = OutOfFold.proba
+    monkeypatch.setattr(
+        OutOfFold, "proba", lambda self, rows: calls.append(len(rows)) or proba(self, rows)
+    )
+    return calls
+
+
+def test_the_screen_stops_clean_data_after_a_quarter(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1200, 2))
+    y = (x[:, 0] > 0).astype(int)
+    calls = _count_batches(monkeypatch)
+    assert check_label_noise(x, y) == []
+    assert calls == [300]  # the screen's quarter only
+
+
+@pytest.mark.parametrize("name", ["digits", "mnist1d"])
+def test_with_the_screen_the_verdict_is_that_of_one_full_pass(bundle, monkeypatch, name):
+    for b in (bundle(name), bundle(name, label_noise=0.2)):
+        screened = check_label_noise(b.x_train, b.y_train)
+        with monkeypatch.context() as m:  # the check as it was: every sample in one pass
+            m.setattr(ln, "_screened_probabilities", out_of_fold_probabilities)
+            full = check_label_noise(b.x_train, b.y_train)
+        assert [f.to_dict() for f in screened] == [f.to_dict() for f in full]
+
+
+def test_wilson_upper_bound_mirrors_the_lower_one():
+    assert wilson_upper(0, 0) == 1.0
+    assert wilson_upper(50, 100) == pytest.approx(1 - wilson_lower(50, 100))
+    assert wilson_upper(0, 100, z=3.29) == pytest.approx(3.29**2 / (100 + 3.29**2))

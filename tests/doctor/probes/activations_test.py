@@ -1,7 +1,12 @@
 import torch
 from torch import nn
 
-from trainwise.doctor.probes.activations import ActivationProbe, activation_kind, saturated_mask
+from trainwise.doctor.probes.activations import (
+    ActivationProbe,
+    activation_kind,
+    relu_alive,
+    saturated_mask,
+)
 
 
 def test_dead_units_are_zero_for_every_sample_and_position():
@@ -46,3 +51,17 @@ def test_kinds_and_mask():
     assert [activation_kind(m) for m in (nn.ReLU(), nn.Tanh(), nn.GELU())] == ["relu", "tanh", None]
     y = torch.tanh(torch.tensor([0.0, 2.0, 4.0]))
     assert saturated_mask(y, "tanh").tolist() == [False, False, True]
+
+
+def test_relu_alive_is_any_positive_value_per_unit_nan_and_inf_included():
+    torch.manual_seed(0)
+    for shape in [(7,), (5, 9), (4, 6, 3), (3, 5, 4, 4)]:
+        for trial in range(20):
+            y = torch.relu(torch.randn(shape) - 1.0)
+            y[torch.rand(shape) < 0.1 * (trial % 2)] = float("nan")
+            y[torch.rand(shape) < 0.05 * (trial % 3 == 0)] = float("inf")
+            for t in (y, y.half()):
+                # the definition: some value > 0 for the unit (dim 1), over every other dim
+                units = t.transpose(0, 1).reshape(t.shape[1], -1) if t.ndim > 1 else t
+                want = (units > 0).any(dim=-1) if t.ndim > 1 else units > 0
+                assert torch.equal(relu_alive(t), want)

@@ -33,7 +33,11 @@ class LiveContext:
     them (:meth:`~trainwise.doctor.live.rule.LiveRule.reads_targets`; read them with
     :func:`target_counts`), else None; ``notes`` what each rule's
     :meth:`~trainwise.doctor.live.rule.LiveRule.note` returned when the step was recorded
-    (code -> value; empty when a rule is driven without a doctor).
+    (code -> value; empty when a rule is driven without a doctor). The doctor judges an
+    ordinary step when its loss has been read (up to ``read_every`` steps later): ``outputs``
+    is then None (kept only on probed steps and with ``read_every=1``: a language model's
+    logits are large), and anything a rule reads from live objects (the model's mode, the
+    optimizer) must be noted at the step with ``note``.
     """
 
     step: int

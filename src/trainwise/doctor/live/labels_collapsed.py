@@ -17,9 +17,10 @@ from __future__ import annotations
 import torch
 
 from trainwise.doctor.finding import Finding
-from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.context import LiveContext, target_counts
 from trainwise.doctor.live.rule import LiveRule
 from trainwise.doctor.preflight import labels_collapsed as pre
+from trainwise.doctor.step_reader import HostTargets
 
 #: more distinct target values than this: nothing has collapsed, stop counting
 MAX_VALUES = 3
@@ -35,6 +36,9 @@ class LabelsCollapsed(LiveRule):
         self.counts: dict[str, int] = {}  # target value -> samples in the first epoch
         self.integer = True  # every target so far an integer tensor
 
+    def reads_targets(self, step: int, epoch: int, probed: bool) -> bool:
+        return not self.done and epoch == 0
+
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done:
             return []
@@ -43,16 +47,19 @@ class LabelsCollapsed(LiveRule):
             return []
         if ctx.epoch >= 1:
             return self._judge(ctx)
-        y = ctx.targets
-        if not isinstance(y, torch.Tensor) or y.numel() == 0:
+        y = ctx.host_targets or ctx.targets  # the host copy of the doctor's batched read
+        if not isinstance(y, (torch.Tensor, HostTargets)) or y.numel() == 0:
             return []
-        y = y.detach()
-        if y.is_floating_point() and not bool((y == y.round()).all()):
+        if isinstance(y, HostTargets):
+            fractional = y.is_floating_point() and any(v != round(v) for v in y.values)
+        else:
+            y = y.detach()
+            fractional = y.is_floating_point() and not bool((y == y.round()).all())
+        if fractional:
             self.done = True  # fractional targets: nothing was cast
             return []
         self.integer = self.integer and not y.is_floating_point()
-        values, counts = torch.unique(y.reshape(-1), return_counts=True)
-        for v, c in zip(values.tolist(), counts.tolist()):
+        for v, c in target_counts(ctx, y):
             key = str(int(v))
             self.counts[key] = self.counts.get(key, 0) + int(c)
         if len(self.counts) > MAX_VALUES:

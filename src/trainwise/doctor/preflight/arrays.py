@@ -81,6 +81,35 @@ def sample_indices(n: int, cap: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
 
 
+_POOLS: Any = None  # the process's BLAS/OpenMP pools, looked up once (see one_thread)
+
+
+def one_thread() -> Any:
+    """A context manager under which the BLAS and OpenMP thread pools (numpy, scipy,
+    scikit-learn, torch) run one thread each, restored on exit.
+
+    Why one thread: the checks' matrices are small, and OpenMP threads waiting for a busy CPU
+    cost more than they save (3-5x slower on 2 shared cores). Why not ``threadpool_limits``
+    on each call: it looks the loaded libraries up every time, about 15 ms; a
+    ``ThreadpoolController`` made once (after scikit-learn and scipy are loaded, so their
+    pools are among those it knows) costs microseconds per use.
+
+    Example::
+
+        >>> with one_thread():
+        ...     _ = np.ones((4, 4)) @ np.ones((4, 4))
+    """
+    global _POOLS
+    if _POOLS is None:
+        # lazy: start-up time (scikit-learn and scipy load their native pools on import)
+        import scipy.linalg  # noqa: F401
+        import sklearn.neighbors  # noqa: F401
+        from threadpoolctl import ThreadpoolController
+
+        _POOLS = ThreadpoolController()
+    return _POOLS.limit(limits=1)
+
+
 def first_indices(mask: np.ndarray, k: int = 5) -> list[int]:
     """The first ``k`` positions where ``mask`` is true, as plain ints (for evidence)."""
     return [int(i) for i in np.flatnonzero(mask)[:k]]

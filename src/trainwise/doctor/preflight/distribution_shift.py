@@ -45,6 +45,50 @@ KS_STATISTIC = 0.15
 MIN_OTHER = 8
 
 
+def ks_two_sample(
+    a: np.ndarray, b: np.ndarray, min_statistic: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided two-sample Kolmogorov-Smirnov test of every column of ``a`` against the same
+    column of ``b``: ``(statistics, p-values)``, the asymptotic p-value (Smirnov's
+    distribution). Needs finite values.
+
+    What ``scipy.stats.ks_2samp(a, b, axis=0, method="asymp")`` returns, value for value (the
+    same counts over the same divisions), in one sort for all columns. ``min_statistic``
+    (default 0: every p-value): p-values are computed only for statistics at least this large
+    and for the largest one (the smallest p-value); the others are reported as 1. Smirnov's
+    distribution costs about half a millisecond per value, most of a 40-feature test.
+
+    Example::
+
+        >>> rng = np.random.default_rng(0)
+        >>> d, p = ks_two_sample(rng.normal(size=(200, 2)), rng.normal(size=(100, 2)) + [0, 1])
+        >>> (p < 1e-3).tolist()
+        [False, True]
+    """
+    from scipy import stats
+
+    n1, n2 = len(a), len(b)
+    both = np.concatenate([a, b], axis=0).T  # one row per feature: contiguous sorts
+    order = np.argsort(both, axis=1)  # the order within runs of equal values does not matter
+    values = np.take_along_axis(both, order, axis=1)
+    # at the last of each run of equal values: how many of a and of b are <= that value
+    in_a = np.cumsum(order < n1, axis=1)
+    in_b = np.arange(1, n1 + n2 + 1)[None, :] - in_a
+    diff = in_a / n1 - in_b / n2
+    last = np.ones(values.shape, dtype=bool)
+    last[:, :-1] = values[:, :-1] != values[:, 1:]
+    above = np.clip(-np.where(last, diff, np.inf).min(axis=1), 0, 1)
+    below = np.where(last, diff, -np.inf).max(axis=1)
+    d = np.where(above > below, above, below)
+    big, small = sorted([float(n1), float(n2)], reverse=True)
+    p = np.ones(len(d))
+    wanted = d >= min_statistic
+    if len(d):
+        wanted[np.argmax(d)] = True
+    p[wanted] = np.clip(stats.kstwo.sf(d[wanted], np.round(big * small / (big + small))), 0, 1)
+    return d, p
+
+
 def match_classes(
     y_train: np.ndarray, y_other: np.ndarray, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -146,10 +190,10 @@ def check_distribution_shift(
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         p_mean = stats.ttest_ind(a, b, axis=0, equal_var=False).pvalue
-        ks = stats.ks_2samp(a, b, axis=0, method="asymp")
+        # a KS p-value only matters where the statistic is material (and the smallest)
+        d_ks, p_ks = ks_two_sample(a, b, min_statistic=KS_STATISTIC)
     p_mean = np.nan_to_num(p_mean, nan=1.0) * 2 * m  # Bonferroni over both tests
-    p_ks = np.asarray(ks.pvalue) * 2 * m
-    d_ks = np.asarray(ks.statistic)
+    p_ks = p_ks * 2 * m
     hit = ((p_mean < ALPHA) & (np.abs(shift) >= MEAN_SHIFT)) | (
         (p_ks < ALPHA) & (d_ks >= KS_STATISTIC)
     )

@@ -20,8 +20,14 @@ Fires when the share is at least :data:`SHARE`, its 95% Wilson lower bound at le
 :data:`LOWER_BOUND`, the share is below :data:`CHANCE_RATIO` of what labels unrelated to the
 inputs would give (``1 - sum_c p_c^2``), and the share on a random half of the samples is at
 most :data:`DATA_LIMITED` times the full share. Abstains with fewer than :data:`MIN_PER_CLASS`
-samples per class on average. Cost: about 0.2 s of CPU on 3600 x 40; at most 4000 samples
-are used.
+samples per class on average.
+
+Cost: the neighbour search is most of it (about 0.2 s of one CPU on 3600 x 40 for all
+samples; at most 4000 samples are used). So a seeded random :data:`SCREEN` (a quarter) of the
+samples is judged first, with the very folds and fits of the full computation: when their
+surest disagree clearly less than :data:`SHARE` (upper end of a 99.95% Wilson interval under
+it) the check stops there, silent, at about a third of the cost; otherwise the other samples
+follow and the verdict is exactly the one a single pass over all samples gives.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from trainwise.doctor.preflight.arrays import (
     class_labels,
     finite_rows,
     fmt,
+    one_thread,
     rows,
     sample_indices,
 )
@@ -60,6 +67,14 @@ MIN_SAMPLES = 50
 DATA_LIMITED = 1.6
 #: under this many samples per class each neighbourhood spans a fifth of a class: abstain
 MIN_PER_CLASS = 5 * NEIGHBOURS
+#: share of the samples judged first (a seeded random subset): their out-of-fold
+#: probabilities are exactly those of the full computation, so their surest disagreement is an
+#: unbiased estimate of the full share at a quarter of the neighbour search's cost
+SCREEN = 0.25
+#: the screen stops the check (no finding) when the upper end of this-z Wilson interval of its
+#: share stays under SHARE: 3.29 is 99.95% one-sided, so a stop the full check would have
+#: contradicted is that unlikely even for data right at the threshold
+SCREEN_Z = 3.29
 
 
 def features(x: np.ndarray) -> np.ndarray:
@@ -100,27 +115,83 @@ def linear_out_of_fold_predictions(
         return _out_of_fold(LogisticRegression(max_iter=200), x2d, labels, seed, "predict")
 
 
+def _reduced(x2d: np.ndarray, seed: int) -> np.ndarray:
+    """``x2d`` itself, or its 64 PCA components (after standardizing) when wider than 128.
+    PCA sees no labels, so fitting it once on all samples leaks nothing into the out-of-fold
+    predictions, and costs a fifth of refitting it inside every fold. Call under one thread."""
+    if x2d.shape[1] <= 128:
+        return x2d
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    scaled = StandardScaler().fit_transform(x2d)
+    return PCA(n_components=64, random_state=seed, svd_solver="randomized").fit_transform(scaled)
+
+
 def _out_of_fold(estimator, x2d: np.ndarray, labels: np.ndarray, seed: int, method: str):
     """``cross_val_predict`` of standardize -> ``estimator`` over 5 stratified folds, after a
     PCA to 64 components when the inputs are wider than 128."""
-    from sklearn.decomposition import PCA
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
 
     model = make_pipeline(StandardScaler(), estimator)
     cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    # one thread: the distance matrices are small, and OpenMP threads waiting for a busy CPU
-    # cost more than they save (3-5x slower on 2 shared cores)
-    with threadpool_limits(limits=1):
-        if x2d.shape[1] > 128:
-            # PCA sees no labels, so fitting it once on all samples leaks nothing into the
-            # out-of-fold predictions, and costs a fifth of refitting it inside every fold
-            scaled = StandardScaler().fit_transform(x2d)
-            pca = PCA(n_components=64, random_state=seed, svd_solver="randomized")
-            x2d = pca.fit_transform(scaled)
-        return cross_val_predict(model, x2d, labels, cv=cv, method=method)
+    with one_thread():  # small distance matrices: see arrays.one_thread
+        return cross_val_predict(model, _reduced(x2d, seed), labels, cv=cv, method=method)
+
+
+class OutOfFold:
+    """The out-of-fold probabilities of :func:`out_of_fold_probabilities`, for any rows on
+    demand: the same stratified folds, the same per-fold fits (each made once, on first use)
+    and the same predictions, so rows asked for in two batches get what one call for all rows
+    gives. Lets :func:`check_label_noise` judge a quarter of the samples first.
+
+    Example::
+
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 2)); y = (x[:, 0] > 0).astype(int)
+        >>> oof = OutOfFold(x, y)
+        >>> np.array_equal(oof.proba(np.arange(300)), out_of_fold_probabilities(x, y))
+        True
+    """
+
+    def __init__(self, x2d: np.ndarray, labels: np.ndarray, seed: int = 0):
+        from sklearn.model_selection import StratifiedKFold
+
+        with one_thread():
+            self.x = _reduced(x2d, seed)
+        self.labels = labels
+        cv = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        self.train_rows = []
+        self.fold_of = np.empty(len(labels), dtype=np.int64)
+        for f, (train, test) in enumerate(cv.split(self.x, labels)):
+            self.train_rows.append(train)
+            self.fold_of[test] = f
+        self.classes = np.unique(labels)
+        self.models: list[Any] = [None] * FOLDS
+
+    def proba(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), K) probabilities over the sorted distinct labels, each row predicted
+        by the model of the folds it is not in."""
+        from sklearn.neighbors import KNeighborsClassifier
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        out = np.zeros((len(rows), len(self.classes)))
+        with one_thread():
+            for f, train in enumerate(self.train_rows):
+                mine = np.flatnonzero(self.fold_of[rows] == f)
+                if not len(mine):
+                    continue
+                if self.models[f] is None:
+                    knn = KNeighborsClassifier(n_neighbors=NEIGHBOURS, algorithm="brute")
+                    model = make_pipeline(StandardScaler(), knn)
+                    self.models[f] = model.fit(self.x[train], self.labels[train])
+                model = self.models[f]
+                cols = np.searchsorted(self.classes, model.classes_)
+                out[np.ix_(mine, cols)] = model.predict_proba(self.x[rows[mine]])
+        return out
 
 
 def _surest(proba: np.ndarray, column: np.ndarray):
@@ -151,6 +222,34 @@ def wilson_lower(successes: int, n: int, z: float = 1.96) -> float:
     centre = p + z * z / (2 * n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return max(0.0, (centre - half) / (1 + z * z / n))
+
+
+def wilson_upper(successes: int, n: int, z: float = 1.96) -> float:
+    """Upper end of the Wilson score interval of a binomial share (95% by default)."""
+    if n == 0:
+        return 1.0
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return min(1.0, (centre + half) / (1 + z * z / n))
+
+
+def _screened_probabilities(xs: np.ndarray, column: np.ndarray, seed: int) -> np.ndarray | None:
+    """The out-of-fold probabilities of all rows, or None when a random :data:`SCREEN` of
+    them already shows the check cannot fire (their surest disagree clearly under SHARE: the
+    upper end of the :data:`SCREEN_Z` Wilson interval). Rows of the screen are not
+    recomputed, so a check that goes on sees exactly what one full computation gives."""
+    n = len(column)
+    oof = OutOfFold(xs, column, seed)
+    first = np.sort(np.random.default_rng(seed).permutation(n)[: int(SCREEN * n)])
+    proba = np.empty((n, len(oof.classes)))
+    proba[first] = oof.proba(first)
+    top, _, wrong = _surest(proba[first], column[first])
+    if len(top) and wilson_upper(int(wrong.sum()), len(top), SCREEN_Z) < SHARE:
+        return None
+    rest = np.setdiff1d(np.arange(n), first, assume_unique=True)
+    proba[rest] = oof.proba(rest)
+    return proba
 
 
 def check_label_noise(
@@ -199,7 +298,9 @@ def check_label_noise(
     classes, column = np.unique(ys, return_inverse=True)
     if len(ys) < MIN_PER_CLASS * len(classes):
         return []  # too few samples per class for a 20-NN yardstick: abstain (see docstring)
-    proba = out_of_fold_probabilities(xs, column, seed)
+    proba = _screened_probabilities(xs, column, seed)
+    if proba is None:
+        return []  # a quarter of the samples already shows clearly less than SHARE
     n = len(ys)
     top, choice, wrong = _surest(proba, column)
     k = len(top)

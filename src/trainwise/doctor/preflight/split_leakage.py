@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 
 from trainwise.doctor.finding import Finding, Fix
-from trainwise.doctor.preflight.arrays import as_array, finite_rows, fmt, rows, sample_indices
+from trainwise.doctor.preflight.arrays import (
+    as_array,
+    finite_rows,
+    fmt,
+    one_thread,
+    rows,
+    sample_indices,
+)
 
 #: 1% of the typical neighbour distance: in 2 dimensions a genuinely new sample lands that
 #: close with probability about 1e-4, less in more dimensions
@@ -65,7 +72,6 @@ def check_split_leakage(
         [50]
     """
     from sklearn.neighbors import NearestNeighbors
-    from threadpoolctl import threadpool_limits
 
     if x_other is None:
         return []
@@ -82,8 +88,7 @@ def check_split_leakage(
         return []
     a, b = _embed(tr, ot, seed)
     probe = a[sample_indices(len(a), 500, seed + 1)]
-    # one thread: small distance matrices; OpenMP threads waiting for a busy CPU cost more
-    with threadpool_limits(limits=1):
+    with one_thread():  # small distance matrices: see arrays.one_thread
         nn = NearestNeighbors(n_neighbors=2, algorithm="brute").fit(a)
         dist, nearest = (d[:, 0] for d in nn.kneighbors(b, n_neighbors=1))
         within = nn.kneighbors(probe)[0][:, 1]
