@@ -20,3 +20,19 @@ def test_paired_whole_run_times_both_runs_and_the_preflight_into_the_doctors():
     assert off > 0 and on > preflight > 0
     assert isinstance(found, list)
     assert all(p.grad is None for p in base.parameters())  # the base model is only copied
+
+
+def test_paired_whole_run_takes_any_clock():
+    ticks = []
+
+    def clock():  # a fake clock: one second per reading
+        ticks.append(None)
+        return float(len(ticks))
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    base = nn.Sequential(nn.Linear(3, 2))
+    off, on, preflight, _ = paired_whole_run(base, (x, y, x, y), 1, 32, 1e-2, 0.0, 0, clock=clock)
+    assert preflight == 1.0  # read twice around check_data
+    # two batches and one validation pass each: one second per timed block
+    assert (off, on) == (3.0, 4.0)

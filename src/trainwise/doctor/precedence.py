@@ -65,6 +65,10 @@ CLASS_SHIFT = ("validation_class_shift",)
 #: before the reference model could say the labels carry no signal): the cause is the report
 #: (a collapsed LR schedule is judged only once the LR has stayed collapsed for a while)
 RETROACTIVE_CAUSES = ("labels_unrelated", "lr_schedule_collapsed", "over_regularized")
+#: live symptoms of the activations and gradients: one found before its cause (after the
+#: CONSEQUENCE_HOLD, e.g. units that died from un-averaged accumulated steps long before the
+#: loss climbed to 2x its start) is kept as ``info`` once the cause fires: the cause ranks first
+DEMOTED_BY_LATE_CAUSE = ("dead_relu", "saturated_activations", "vanishing_gradients")
 _STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
 
 #: symptom code -> (the codes that explain it, why)
@@ -167,6 +171,21 @@ def withdrawn_by_late_cause(code: str, fired: Set[str]) -> bool:
     True
     """
     return any(c in fired for c in causes(code) if c in RETROACTIVE_CAUSES)
+
+
+def demoted_by_late_cause(code: str, fired: Set[str]) -> str | None:
+    """The cause among ``fired`` that explains ``code``, when ``code`` is one of
+    :data:`DEMOTED_BY_LATE_CAUSE` (its finding, reported before that cause, becomes info);
+    else None.
+
+    >>> demoted_by_late_cause("dead_relu", {"dead_relu", "lr_too_high"})
+    'lr_too_high'
+    >>> demoted_by_late_cause("params_not_updating", {"lr_too_low"}) is None
+    True
+    """
+    if code not in DEMOTED_BY_LATE_CAUSE:
+        return None
+    return next((c for c in causes(code) if c in fired and c != code), None)
 
 
 def same_symptom(code: str, among: Iterable[str]) -> list[str]:

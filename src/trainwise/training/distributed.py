@@ -45,6 +45,18 @@ def rank_from_env() -> int:
     return int(os.environ.get("RANK", "0") or 0)
 
 
+def _init_group(backend: str) -> None:
+    """``init_process_group`` over torchrun's store (env://), with the keys of this restart
+    attempt under their own prefix: torchrun may hand every attempt the same store, and a
+    restarted rank that read a key its dead predecessor left (an address to connect to)
+    could wait for a peer that no longer exists."""
+    timeout = timedelta(seconds=float(os.environ.get(TIMEOUT_ENV, "1800")))
+    store, rank, world = next(tdist.rendezvous("env://", timeout=timeout))
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+    store = tdist.PrefixStore(f"trainwise/attempt-{attempt}", store)
+    tdist.init_process_group(backend, store=store, rank=rank, world_size=world, timeout=timeout)
+
+
 class Distributed:
     """The process group of one data-parallel run, and the collectives the loop needs.
 
@@ -84,9 +96,7 @@ class Distributed:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
         if not tdist.is_initialized():
-            timeout = timedelta(seconds=float(os.environ.get(TIMEOUT_ENV, "1800")))
-            backend = "nccl" if device.type == "cuda" else "gloo"
-            tdist.init_process_group(backend, timeout=timeout)
+            _init_group("nccl" if device.type == "cuda" else "gloo")
         return cls(tdist.get_rank(), tdist.get_world_size(), device)
 
     # -- model ------------------------------------------------------------------------------

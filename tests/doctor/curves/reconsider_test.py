@@ -53,3 +53,14 @@ def test_a_flat_loss_yields_to_a_schedule_collapse_or_penalty_found_later():
         assert gone == [flat] and kept == []
     kept, gone = reconsider([flat], H({"loss": 2.3}), RunFacts(), {"overfitting"})
     assert kept == [flat] and gone == []
+
+
+def test_dead_units_found_before_their_cause_become_info_and_stay_warnings_alone():
+    f = F("dead_relu", dead_share=0.5)
+    h = H({"loss": 2.2}, {"loss": 2.3})
+    kept, gone = reconsider([f], h, RunFacts(), {"dead_relu", "lr_too_high"})
+    assert gone == [] and kept[0].severity == "info" and "lr_too_high" in kept[0].message
+    kept, _ = reconsider([f], h, RunFacts(), {"dead_relu"})
+    assert kept == [f]  # no cause: still a warning
+    p = F("params_not_updating")  # not a symptom that a late cause demotes
+    assert reconsider([p], h, RunFacts(), {"params_not_updating", "lr_too_low"})[0] == [p]

@@ -47,3 +47,19 @@ def test_batchnorm_frozen_on_purpose_is_silent(kit):
 def test_a_model_without_dropout_or_batchnorm_is_not_judged(kit):
     doc = _run(kit, eval_from=0, model=kit.mlp())
     assert "eval_mode_during_training" not in kit.codes(doc)
+
+
+def test_three_eval_steps_after_training_suffice_and_two_do_not(kit):
+    # a BatchNorm net that loses its batch statistics can blow up within a few steps
+    f = kit.one(_run(kit, eval_from=37), "eval_mode_during_training")
+    assert (f.step, f.evidence["eval_steps"]) == (37, 3)
+    assert "eval_mode_during_training" not in kit.codes(_run(kit, eval_from=38))
+
+
+def test_a_model_never_in_train_mode_needs_eight_steps(kit):
+    model = kit.mlp(bn=True)
+    model.eval()  # _run calls model.train() first; eval_from=0 undoes it before any step
+    f = kit.one(_run(kit, eval_from=0, model=model), "eval_mode_during_training")
+    assert f.severity == "warning" and f.evidence["eval_steps"] == 8
+    doc = _run(kit, eval_from=0, model=kit.mlp(bn=True), steps=7)
+    assert "eval_mode_during_training" not in kit.codes(doc)

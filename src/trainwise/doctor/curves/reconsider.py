@@ -18,6 +18,9 @@ miss, so after every epoch the doctor re-reads its findings against the curves s
   (``precedence.RETROACTIVE_CAUSES``: labels unrelated to their inputs, a collapsed LR
   schedule, a strong penalty) is withdrawn: the cause is the report, and a flat loss judged
   at 8% of the run must not rank above the reason found an epoch later.
+- A live symptom of the activations or gradients (``precedence.DEMOTED_BY_LATE_CAUSE``:
+  dead, saturated units, vanishing gradients) reported before one of its causes fired
+  becomes ``info``: the cause (too-large steps, say) is the report.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.run_facts import RunFacts
 from trainwise.doctor.curves.underfit import reference_margin
 from trainwise.doctor.finding import CODES, Finding
-from trainwise.doctor.precedence import withdrawn_by_late_cause
+from trainwise.doctor.precedence import demoted_by_late_cause, withdrawn_by_late_cause
 
 #: an epoch's training loss at most this share of the level called flat contradicts "flat"
 FELL = 0.7
@@ -103,8 +106,18 @@ def reconsider(
             kept.append(f)
             continue
         late = CODES.get(f.code) == "epoch" or f.code == "loss_not_decreasing"
+        cause = demoted_by_late_cause(f.code, fired)
         if late and withdrawn_by_late_cause(f.code, fired):
             withdrawn.append(f)
+        elif cause is not None:
+            kept.append(
+                dataclasses.replace(
+                    f,
+                    severity="info",
+                    message=f.message + f" It was found before its cause ({cause}), which is "
+                    "the report; kept for information only.",
+                )
+            )
         elif f.code == "loss_not_decreasing" and _loss_fell(f, h):
             withdrawn.append(f)
         elif f.code == "underfitting" and at_ceiling(h, facts):

@@ -5,7 +5,11 @@ a validation pass before the doctor's batched read cannot change what was seen):
 module's ``training`` flag
 is False and every module whose behaviour the mode changes (dropout with p > 0, BatchNorm; see
 :class:`~trainwise.doctor.live.loop_watch.LoopWatch` ``mode_modules``) is in eval mode too, on
-:attr:`EvalModeDuringTraining.NEED` (8) consecutive ``doctor.step`` calls. Dropout is then
+:attr:`EvalModeDuringTraining.NEED` (8) consecutive ``doctor.step`` calls, or
+:attr:`EvalModeDuringTraining.NEED_AFTER_TRAIN` (3) when earlier steps ran in train mode: a
+switch to eval mode in the middle of training is itself the slip, and a net that loses its
+BatchNorm can blow up within a few steps (a BatchNorm MLP at SGD lr 0.5 went NaN on the 6th
+eval step). Dropout is then
 off and BatchNorm normalizes with frozen running statistics (which also stop updating), so
 the network trains as another model than the one it was written as, usually because a
 validation pass called ``model.eval()`` and the next epoch never called ``model.train()``.
@@ -28,6 +32,7 @@ class EvalModeDuringTraining(LiveRule):
     severity = "error"
     every_step = True
     NEED = 8
+    NEED_AFTER_TRAIN = 3
     _state = ("done", "run", "since", "since_epoch", "trained")
 
     def __init__(self) -> None:
@@ -55,7 +60,7 @@ class EvalModeDuringTraining(LiveRule):
         if self.run == 0:
             self.since, self.since_epoch = ctx.step, ctx.epoch
         self.run += 1
-        if self.run < self.NEED:
+        if self.run < (self.NEED_AFTER_TRAIN if self.trained else self.NEED):
             return []
         names = [n for n, _ in loop.mode_modules]
         kinds = sorted({type(m).__name__ for _, m in loop.mode_modules})

@@ -33,6 +33,8 @@ MIN_SHARE = 0.05
 RAW_OPS = {"Addmm", "Mm", "Bmm", "Linear", "Convolution", "MkldnnConvolution", "CudnnConvolution"}
 _RANGES = {"Sigmoid": (0.0, 1.0), "Softmax": (0.0, 1.0), "Hardsigmoid": (0.0, 1.0)}
 _RANGES.update({"Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.0)})
+#: operations that only reshape the outputs (read through when naming what came before)
+_SHAPE_ONLY = ("View", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Clone")
 _NAMES = {
     "NllLoss": "NLLLoss",
     "BinaryCrossEntropyWithLogits": "BCEWithLogitsLoss",
@@ -99,8 +101,9 @@ def _single_unit_softmax(graph: LossGraph) -> Finding | None:
 
 
 def _double_squash(graph: LossGraph, loss: str, base: dict) -> list[Finding]:
-    ops = graph.ops()
-    evidence = {**base, "last_op": ops[-1]}
+    # read through shape ops: ``nn.Flatten(0)`` after a sigmoid puts a View nearest the loss
+    ops = [op for op in graph.ops() if op not in _SHAPE_ONLY] or graph.ops()
+    evidence = {**base, "last_op": graph.ops()[-1]}
     if graph.loss_op.startswith("NllLoss"):
         if ops[0] == "LogSoftmax" and len(ops) > 1 and ops[1] == "Softmax":
             return [
@@ -166,7 +169,7 @@ def _squash(graph: LossGraph) -> str | None:
     for h in graph.head:
         if h["op"] in _RANGES:
             return h["op"]
-        if h["op"] not in ("View", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Clone"):
+        if h["op"] not in _SHAPE_ONLY:
             return None
     return None
 
