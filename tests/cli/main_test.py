@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from trainwise.cli import commands
 from trainwise.cli.main import main
 
 
@@ -100,3 +101,19 @@ def test_bad_data_parallel_flags_exit_2(capsys):
     assert info.value.code == 2 and "invalid choice: 'always'" in capsys.readouterr().err
     assert main(["run", "examples/circles.yaml", "--nproc", "0"]) == 2
     assert "--nproc: 0 is not allowed" in capsys.readouterr().err
+
+
+def test_a_dead_peer_is_said_as_such_on_a_surviving_rank(monkeypatch, capsys):
+    def collective_fails(args):
+        raise RuntimeError("[gloo/transport/tcp/pair.cc:534] Connection closed by peer")
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setattr(commands, "cmd_models", collective_fails)
+    assert main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert "rank 1 of 2: a peer process of this data-parallel run stopped" in err
+    assert "internal error" not in err
+    monkeypatch.setenv("WORLD_SIZE", "1")  # one process: the same error is unexpected
+    assert main(["models"]) == 1
+    assert "internal error" in capsys.readouterr().err

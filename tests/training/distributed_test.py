@@ -7,6 +7,8 @@ import torch
 
 import trainwise as tw
 from trainwise.callbacks.callback import Callback
+from trainwise.run import load_config
+from trainwise.run.session import run_config
 from trainwise.training.distributed import Distributed, rank_from_env, world_size_from_env
 from trainwise.training.metrics import RunningMetrics
 
@@ -146,3 +148,31 @@ def test_one_process_builds_no_process_group(monkeypatch):
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     assert Distributed.from_env("cpu") is None
     assert world_size_from_env() == 1 and rank_from_env() == 0
+
+
+RANK_ZERO_CONFIG = """
+seed: 1
+data: {name: circles, n_samples: 200, validation_split: 0.2}
+model: {name: mlp, hidden: [8], norm: none, dropout: 0.0}
+training: {epochs: 2, batch_size: 16, progress: lines}
+checkpoint: {every_epochs: 1}
+"""
+
+
+def test_only_rank_zero_writes_files_prints_and_runs_the_doctor(ranks, tmp_path):
+    # rank 1 gets a directory of its own: were it to write anything (run files, checkpoints,
+    # the report, the doctor's findings), that directory would exist afterwards
+    path = tmp_path / "tiny.yaml"
+    path.write_text(RANK_ZERO_CONFIG)
+
+    def one_rank(rank):
+        printed: list[str] = []
+        out = tmp_path / ("run" if rank == 0 else "rank1")
+        run_config(load_config(path), out, echo=lambda *a: printed.append(" ".join(map(str, a))))
+        return printed
+
+    printed0, printed1 = ranks(one_rank, timeout=300)
+    assert printed1 == []
+    assert not (tmp_path / "rank1").exists()
+    assert printed0 and (tmp_path / "run" / "model.safetensors").is_file()
+    assert (tmp_path / "run" / "findings.json").is_file()  # the doctor ran, on rank 0

@@ -223,6 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence for the CLI
         if os.environ.get("TRAINWISE_DEBUG"):
             traceback.print_exc()
+        if _peer_died(exc):
+            print(
+                f"error: rank {os.environ.get('RANK', '?')} of {os.environ['WORLD_SIZE']}: a peer "
+                f"process of this data-parallel run stopped ({exc}); torchrun restarts the group "
+                "when --max-restarts allows, and the run resumes from its last checkpoint "
+                "(see docs/distributed.md)",
+                file=sys.stderr,
+            )
+            return EXIT_FAILURE
         print(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(this is a bug in trainwise or an unexpected environment; "
@@ -234,3 +243,14 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _peer_died(exc: BaseException) -> bool:
+    """Whether ``exc`` is a collective failing because another rank went away: under torchrun
+    that is the usual sight on a survivor when one rank is killed, not a bug to report."""
+    if int(os.environ.get("WORLD_SIZE", "1") or 1) <= 1:
+        return False
+    text = str(exc)
+    return type(exc).__name__ == "DistBackendError" or any(
+        s in text for s in ("Connection closed by peer", "Connection reset by peer", "gloo", "NCCL")
+    )

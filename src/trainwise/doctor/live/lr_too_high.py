@@ -23,7 +23,9 @@ effective LR falls as ``lr / |w|^2``), so such layers are left out of the bounci
 feed one, the net stabilizes itself: its hidden weights grow and every layer's steps shrink
 within tens of steps (a 6-layer BatchNorm MLP at SGD lr 0.5, momentum 0.9: update/weight
 ratios 0.2-0.4 at step 4, under 0.1 by step 12, loss 2.1 -> 1.5 by step 30, a run that
-learns), so its bounce is judged on :attr:`MIN_LOSSES_NORMED` (30) losses, not 10.
+learns), so its bounce is judged on :attr:`MIN_LOSSES_NORMED` (30) losses, not 10, unless
+the loss already stands :attr:`WORSE` (1.25x) above its start (the same MLP at lr 5: 1.5 ->
+3-6 in its first steps).
 
 With an L2 penalty (or coupled weight decay) whose own gradient (``2 * l2 * w``) is at least half of the layers'
 gradient, the bounce is the penalty holding the weights small, not the step size: left to
@@ -54,6 +56,7 @@ class LrTooHigh(LiveRule):
     NEED = 3
     MIN_LOSSES = 10
     MIN_LOSSES_NORMED = 30
+    WORSE = 1.25
     _streaks = ("bounce",)
     _state = ("done", "high_until")
 
@@ -142,8 +145,9 @@ class LrTooHigh(LiveRule):
         ratio = ctx.probe.median_update_ratio(free)
         # most layers scale-invariant: the steps shrink as those weights grow, wait longer
         normed = len(free) < len(ctx.layout.weights) / 2
-        need = self.MIN_LOSSES_NORMED if normed else self.MIN_LOSSES
         recent = ctx.losses.recent_median(self.WINDOW)
+        waits = normed and recent < self.WORSE * start
+        need = self.MIN_LOSSES_NORMED if waits else self.MIN_LOSSES
         hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
         if hit and self._held_by_penalty(ctx):
             hit = False  # the L2 pull, not the step size, keeps the loss up: over_regularized
