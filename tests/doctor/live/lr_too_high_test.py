@@ -44,3 +44,20 @@ def test_coupled_weight_decay_pinning_the_weights_is_not_a_too_high_lr(kit):
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.5)
     doc = kit.train(model, opt, steps=120, regularization=None)
     assert "lr_too_high" not in kit.codes(doc)
+
+
+def test_a_batchnorm_net_that_settles_its_own_large_steps_is_silent(kit):
+    # SGD lr 0.5 + momentum: every layer moves 0.1-0.5 of its size at first, the loss is
+    # level for ~10 steps, then the normalized weights grow, the steps shrink and it learns
+    # (judged on 10 losses, as before normalized nets waited for 30, this run was flagged)
+    model = kit.mlp(classes=8, hidden=(128,) * 6, bn=True, seed=1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    doc = kit.train(model, opt, steps=120, xy=kit.data(classes=8, seed=1), seed=1)
+    assert "lr_too_high" not in kit.codes(doc)
+
+
+def test_a_batchnorm_net_whose_loss_climbs_fires_early(kit):
+    model = kit.mlp(hidden=(64,) * 5, bn=True)
+    doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=5.0, momentum=0.9), steps=120)
+    f = kit.one(doc, "lr_too_high")
+    assert f.step <= 10 and "dead_relu" not in kit.codes(doc)
