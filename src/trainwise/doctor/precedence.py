@@ -138,8 +138,9 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "training lacks, or labels with no signal, make it rise whatever the model does",
     ),
     "overconfident_predictions": (
-        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated"),
-        "the same: instability, a class shift or signal-free labels, not confidence, move it",
+        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated", "unnormalized_inputs"),
+        "the same: instability, a class shift or signal-free labels, not confidence, move it; "
+        "inputs hundreds of units large make the logits, and so the confidence, as large",
     ),
 }
 

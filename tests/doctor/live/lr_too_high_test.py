@@ -61,3 +61,12 @@ def test_a_batchnorm_net_whose_loss_climbs_fires_early(kit):
     doc = kit.train(model, torch.optim.SGD(model.parameters(), lr=5.0, momentum=0.9), steps=120)
     f = kit.one(doc, "lr_too_high")
     assert f.step <= 10 and "dead_relu" not in kit.codes(doc)
+
+
+def test_coupled_decay_on_weights_the_steps_blew_up_is_still_a_too_high_lr(kit):
+    # Adam at lr 1 with coupled weight decay 0.05: the decay term dominates the gradient of
+    # weights that grew far past their start; the penalty holds nothing small, the LR is the fault
+    model = kit.mlp(hidden=(64,) * 3, bn=True)
+    opt = torch.optim.Adam(model.parameters(), lr=1.0, weight_decay=0.05)
+    doc = kit.train(model, opt, steps=120, regularization=None)
+    assert "lr_too_high" in kit.codes(doc)

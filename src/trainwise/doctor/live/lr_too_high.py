@@ -24,10 +24,13 @@ feed one, the net stabilizes itself: its hidden weights grow and every layer's s
 within tens of steps (a 6-layer BatchNorm MLP at SGD lr 0.5, momentum 0.9: update/weight
 ratios 0.2-0.4 at step 4, under 0.1 by step 12, loss 2.1 -> 1.5 by step 30, a run that
 learns), so its bounce is judged on :attr:`MIN_LOSSES_NORMED` (30) losses, not 10, unless
-the loss already stands :attr:`WORSE` (1.25x) above its start (the same MLP at lr 5: 1.5 ->
-3-6 in its first steps).
+the loss has stood :attr:`WORSE` (1.25x) above its start on a probe (the same MLP at lr 5:
+1.5 -> 3-6 in its first steps; a BatchNorm CNN at Adam lr 1: 2.3 -> 17 at step 1).
 
-With an L2 penalty (or coupled weight decay) whose own gradient (``2 * l2 * w``) is at least half of the layers'
+Weights whose median norm shrank to :attr:`SHRUNK_UNSEEN` (half) of their first probed norms
+are pulled down by a penalty the doctor was not told of (an L2 term added to the loss by hand
+in a plain loop): too-large steps grow weights, they do not shrink every layer. With an L2
+penalty (or coupled weight decay) whose own gradient (``2 * l2 * w``) is at least half of the layers'
 gradient, the bounce is the penalty holding the weights small, not the step size: left to
 ``over_regularized``.
 
@@ -58,12 +61,19 @@ class LrTooHigh(LiveRule):
     MIN_LOSSES_NORMED = 30
     WORSE = 1.25
     _streaks = ("bounce",)
-    _state = ("done", "high_until")
+    _state = ("done", "high_until", "first_norms", "worse")
+    #: a penalty holds the weights at or below this share of their first probed norms
+    SHRUNK = 1.0
+    #: weights shrunk to this share of their first norms: a pull the doctor was not told of
+    #: (an L2 term added to the loss by hand) holds them, whatever the step size
+    SHRUNK_UNSEEN = 0.5
 
     def __init__(self) -> None:
         super().__init__()
         self.bounce = Streak(self.NEED)
         self.high_until = -1  # last step that may still see a median above 2x the start
+        self.first_norms: dict[str, float] = {}  # layer weight -> its norm at the first probe
+        self.worse = False  # a probe saw the loss median at WORSE x its start or more
 
     def _fix(self, ctx: LiveContext) -> Fix:
         if ctx.max_lr:
@@ -75,11 +85,23 @@ class LrTooHigh(LiveRule):
             )
         return Fix("lower the learning rate about 10x, or add warmup and gradient clipping")
 
-    @staticmethod
-    def _held_by_penalty(ctx: LiveContext) -> bool:
+    def _shrunk(self, ctx: LiveContext) -> float:
+        """The median over layer weights of their norm now over their first probed norm
+        (inf before both are known)."""
+        grown = [
+            ctx.probe.updates[w]["weight"] / self.first_norms[w]
+            for w in ctx.layout.weights
+            if w in ctx.probe.updates and self.first_norms.get(w, 0) > 0
+        ]
+        return statistics.median(grown) if grown else math.inf
+
+    def _held_by_penalty(self, ctx: LiveContext) -> bool:
         """Most of the layer weights' gradient is the L2 penalty's own ``2 * l2 * w`` (or
-        coupled weight decay's ``wd * w``, added inside the optimizer step): the weights sit
-        where the penalty holds them, small, so any step is large against them."""
+        coupled weight decay's ``wd * w``, added inside the optimizer step) and the weights
+        have not grown past their first probed norms: the weights sit where the penalty holds
+        them, small, so any step is large against them. Weights that grew (Adam at lr 1 with
+        weight decay 0.05: the decay term dominates the gradient of weights the steps blew
+        up) are the steps' doing, not the penalty's."""
         reg = ctx.regularization
         pull = 2 * float(reg.get("l2") or 0.0)
         if reg.get("optimizer") not in (None, "adamw"):
@@ -91,6 +113,8 @@ class LrTooHigh(LiveRule):
             for w in ctx.layout.weights
             if w in ctx.probe.updates and ctx.probe.grads.get(w, {}).get("norm", 0) > 0
         ]
+        if self._shrunk(ctx) > self.SHRUNK:
+            return False
         return bool(shares) and statistics.median(shares) >= 0.5
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
@@ -141,15 +165,25 @@ class LrTooHigh(LiveRule):
                 ]
         if ctx.probe is None:
             return []
+        if not self.first_norms:
+            self.first_norms = {
+                w: float(u["weight"]) for w, u in ctx.probe.updates.items() if "weight" in u
+            }
         free = _free_weights(ctx)
-        ratio = ctx.probe.median_update_ratio(free)
-        # most layers scale-invariant: the steps shrink as those weights grow, wait longer
+        # most layers scale-invariant: the steps shrink as those weights grow, so wait longer;
+        # the free layers or all of them may bounce (a head alone can settle while Adam at lr
+        # 1 still throws the body about, or the body settle first while the head bounces)
         normed = len(free) < len(ctx.layout.weights) / 2
+        ratio = ctx.probe.median_update_ratio(free)
+        if normed:
+            body = ctx.probe.median_update_ratio(ctx.layout.weights)
+            ratio = body if ratio is None else max(ratio, body or 0.0)
         recent = ctx.losses.recent_median(self.WINDOW)
-        waits = normed and recent < self.WORSE * start
+        self.worse = self.worse or recent >= self.WORSE * start
+        waits = normed and not self.worse
         need = self.MIN_LOSSES_NORMED if waits else self.MIN_LOSSES
         hit = ratio is not None and ratio >= self.RATIO and recent >= self.FLAT * start
-        if hit and self._held_by_penalty(ctx):
+        if hit and (self._held_by_penalty(ctx) or self._shrunk(ctx) <= self.SHRUNK_UNSEEN):
             hit = False  # the L2 pull, not the step size, keeps the loss up: over_regularized
         if not self.bounce.update(hit, ctx.step, ctx.epoch) or ctx.losses.count < need:
             return []
