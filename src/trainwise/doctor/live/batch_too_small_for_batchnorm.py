@@ -16,19 +16,19 @@ from __future__ import annotations
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule
+from trainwise.doctor.live.streak import Streak
 
 
 class BatchTooSmallForBatchnorm(LiveRule):
     code = "batch_too_small_for_batchnorm"
     MAX_BATCH = 4
     NEED = 3
-    _state = ("done", "run", "since", "since_epoch", "judged")
+    _state = ("done", "judged")
+    _streaks = ("streak",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.run = 0
-        self.since: int | None = None
-        self.since_epoch: int | None = None
+        self.streak = Streak(self.NEED)
         self.judged: int | None = None  # the loop watch's step last judged
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
@@ -43,13 +43,8 @@ class BatchTooSmallForBatchnorm(LiveRule):
             return []
         name, seen = min(bns.items(), key=lambda kv: kv[1]["shape"][0] if kv[1]["shape"] else 0)
         batch = seen["shape"][0] if len(seen["shape"]) >= 2 else None
-        if batch is None or batch > self.MAX_BATCH:
-            self.run, self.since = 0, None
-            return []
-        if self.run == 0:
-            self.since, self.since_epoch = ctx.step, ctx.epoch
-        self.run += 1
-        if self.run < self.NEED:
+        small = batch is not None and batch <= self.MAX_BATCH
+        if not self.streak.update(small, ctx.step, ctx.epoch):
             return []
         per_channel = batch
         for d in seen["shape"][2:]:
@@ -59,7 +54,7 @@ class BatchTooSmallForBatchnorm(LiveRule):
                 ctx,
                 f"BatchNorm layer '{name}' trains on batches of {batch} sample"
                 f"{'s' if batch != 1 else ''} (input {tuple(seen['shape'])}, {per_channel} "
-                f"values per channel) on {self.run} probes in a row: its batch statistics are "
+                f"values per channel) on {self.streak.count} probes in a row: its batch statistics are "
                 "those of a sample or two, noisy from step to step and unlike the running "
                 "averages used at evaluation, so the model learns worse than it could.",
                 Fix(
@@ -68,9 +63,13 @@ class BatchTooSmallForBatchnorm(LiveRule):
                     "depend on the batch",
                     {"training.batch_size": 32},
                 ),
-                step=self.since,
-                epoch=self.since_epoch,
+                step=self.streak.since_step,
+                epoch=self.streak.since_epoch,
                 where=name,
-                evidence={"batch": batch, "input_shape": list(seen["shape"]), "probes": self.run},
+                evidence={
+                    "batch": batch,
+                    "input_shape": list(seen["shape"]),
+                    "probes": self.streak.count,
+                },
             )
         ]

@@ -20,19 +20,19 @@ import torch
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule
+from trainwise.doctor.live.streak import Streak
 
 
 class SequenceDimsSwapped(LiveRule):
     code = "sequence_dims_swapped"
     severity = "error"
     NEED = 3
-    _state = ("done", "run", "since", "since_epoch", "judged")
+    _state = ("done", "judged")
+    _streaks = ("streak",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.run = 0
-        self.since: int | None = None
-        self.since_epoch: int | None = None
+        self.streak = Streak(self.NEED)
         self.judged: int | None = None
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
@@ -53,13 +53,7 @@ class SequenceDimsSwapped(LiveRule):
             if a != b and b > 1 and t.shape[0] == a and b not in tuple(t.shape):
                 hit = (name, shape, s["type"])
                 break
-        if hit is None:
-            self.run, self.since = 0, None
-            return []
-        if self.run == 0:
-            self.since, self.since_epoch = ctx.step, ctx.epoch
-        self.run += 1
-        if self.run < self.NEED:
+        if not self.streak.update(hit is not None, ctx.step, ctx.epoch):
             return []
         name, (a, b, f), kind = hit
         return [
@@ -75,8 +69,8 @@ class SequenceDimsSwapped(LiveRule):
                     "batch_first=True)), or feed it x.transpose(0, 1) and index its output as "
                     "(seq, batch, hidden)"
                 ),
-                step=self.since,
-                epoch=self.since_epoch,
+                step=self.streak.since_step,
+                epoch=self.streak.since_epoch,
                 where=name,
                 evidence={"input_shape": [a, b, f], "targets_shape": list(t.shape)},
             )
