@@ -37,7 +37,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from real_bugs import common as first  # noqa: E402
-from real_bugs.common import Data, Run, argmax, mlp  # noqa: E402,F401
+from real_bugs.common import Data, Run, argmax, mlp, standard_step  # noqa: E402,F401
 
 AutoTrainer = first.AutoTrainer
 DeepDiagnosis = first.DeepDiagnosis
@@ -145,20 +145,6 @@ def load(
         t = lambda a: torch.tensor(a, dtype=torch.long)  # noqa: E731
         k = int(y.max()) + 1
     return Data(f(x_tr), t(y_tr), f(x_va), t(y_va), f(x_te), t(y_te), k)
-
-
-def standard_step(model, opt, loss_fn) -> Callable:
-    """The textbook step: zero_grad, forward, loss, backward, optimizer.step()."""
-
-    def step(xb, yb):
-        opt.zero_grad()
-        out = model(xb)
-        loss = loss_fn(out, yb)
-        loss.backward()
-        opt.step()
-        return loss, out
-
-    return step
 
 
 def multilabel_predict(out: torch.Tensor) -> torch.Tensor:
