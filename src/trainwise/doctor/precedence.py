@@ -27,8 +27,15 @@ from collections.abc import Iterable, Set
 #: costs at most this many steps of delay
 CONSEQUENCE_HOLD = 10
 
-#: live findings of an unstable run: its updates throw the weights about
-UNSTABLE = ("lr_too_high", "exploding_gradients", "nan_loss", "zero_grad_missing")
+#: live findings of an unstable run: its updates throw the weights about (an LR schedule
+#: that grows without bound makes any run so)
+UNSTABLE = (
+    "lr_too_high",
+    "exploding_gradients",
+    "nan_loss",
+    "zero_grad_missing",
+    "lr_schedule_unbounded",
+)
 #: findings that each explain a stalled loss more specifically than "it does not fall"
 STALL_CAUSES = (
     "nan_loss",
@@ -48,6 +55,10 @@ STALL_CAUSES = (
     "optimizer_not_stepping",
     "frozen_parameters",
     "lr_schedule_collapsed",
+    "lr_schedule_unbounded",
+    "lr_warmup_never_ends",
+    # regression targets thousands of times the output's scale: the fit crawls toward them
+    "unnormalized_targets",
     # the labels themselves: collapsed to one value, beyond the output's reach, or unrelated
     # to the inputs; no model-side fix can make such a loss fall usefully
     "labels_collapsed",
@@ -57,14 +68,30 @@ STALL_CAUSES = (
     # (eval mode), or a recurrent layer reading the batch axis as time
     "eval_mode_during_training",
     "sequence_dims_swapped",
+    # the loop trains on one batch, resets its weights, or its inputs drift epoch by epoch
+    "same_batch_repeated",
+    "weights_reset_during_training",
+    "training_inputs_drift",
 )
+#: the loop hands the model one batch over and over, or inputs that drift from validation's
+LOOP_DATA = ("same_batch_repeated", "training_inputs_drift")
 #: held-out splits whose classes differ from training's: their curves measure another task
 CLASS_SHIFT = ("validation_class_shift",)
 #: causes found only after an epoch or more (the curve rules): a curve verdict they explain
 #: is withdrawn even when it came first (``overfitting`` of a net memorising random labels,
 #: before the reference model could say the labels carry no signal): the cause is the report
 #: (a collapsed LR schedule is judged only once the LR has stayed collapsed for a while)
-RETROACTIVE_CAUSES = ("labels_unrelated", "lr_schedule_collapsed", "over_regularized")
+RETROACTIVE_CAUSES = (
+    "labels_unrelated",
+    "lr_schedule_collapsed",
+    "over_regularized",
+    "lr_warmup_never_ends",  # a sawtooth is seen only after two restarts (two epochs)
+    # seen at epoch boundaries (a reset, a drift), or once an epoch proved the batch repeated:
+    # the loop's fault, and the flat or rising curve judged before it its consequence
+    "same_batch_repeated",
+    "weights_reset_during_training",
+    "training_inputs_drift",
+)
 #: live symptoms of the activations and gradients: one found before its cause (after the
 #: CONSEQUENCE_HOLD, e.g. units that died from un-averaged accumulated steps long before the
 #: loss climbed to 2x its start) is kept as ``info`` once the cause fires: the cause ranks first
@@ -78,8 +105,9 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "the preflight check already named the sorted label order: one report is enough",
     ),
     "labels_unrelated": (
-        ("unnormalized_inputs",),
-        "constant inputs leave every model at chance whatever the labels: the inputs are the fault",
+        ("unnormalized_inputs", "lr_schedule_unbounded"),
+        "constant inputs leave every model at chance whatever the labels: the inputs are the "
+        "fault; a net blown up by an ever-growing LR sits at chance too",
     ),
     "labels_collapsed": (
         ("labels_collapsed",),
@@ -92,20 +120,33 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
             "over_regularized",
             "zero_grad_missing",
             "eval_mode_during_training",
+            "lr_schedule_unbounded",
+            "unnormalized_targets",
+            "weights_reset_during_training",
         ),
         "sorted batches make the loss jump; a penalty pinning the weights makes steps look big; "
         "gradients summed over all past steps make every step too big at any LR; a BatchNorm "
-        "net trained in eval mode loses the normalization that made its LR safe",
+        "net trained in eval mode loses the normalization that made its LR safe; a schedule "
+        "that keeps raising the LR is why it got too high (the fix is the cap, not a lower "
+        "start); errors on unscaled targets make steps huge at any LR; weights re-initialized "
+        "between epochs look like one huge step",
     ),
     "exploding_gradients": (
-        ("zero_grad_missing", "eval_mode_during_training"),
+        (
+            "zero_grad_missing",
+            "eval_mode_during_training",
+            "lr_schedule_unbounded",
+            "unnormalized_targets",
+        ),
         "a .grad never cleared grows with every step: the fix is zero_grad, not clipping; in "
-        "eval mode BatchNorm no longer rescales the activations the LR was set for",
+        "eval mode BatchNorm no longer rescales the activations the LR was set for; an LR that "
+        "grows all run, or errors on targets thousands of units large, blow the gradients up",
     ),
     "lr_too_low": (
-        (*UNSTABLE, "lr_schedule_collapsed"),
-        "weights blown up by unstable steps make every update look tiny; a collapsed schedule "
-        "is why the LR is tiny (raising the start LR would not help)",
+        (*UNSTABLE, "lr_schedule_collapsed", "lr_warmup_never_ends"),
+        "weights blown up by unstable steps make every update look tiny; a collapsed schedule, "
+        "or a warm-up that never ends, is why the LR is tiny (raising the start LR would not "
+        "help)",
     ),
     "vanishing_gradients": (
         (*UNSTABLE, "unnormalized_inputs", "over_regularized"),
@@ -113,11 +154,31 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "penalty pinning the weights near zero shrinks the gradients that flow back through them",
     ),
     "dead_relu": (
-        (*UNSTABLE, "unnormalized_inputs", "batch_too_small_for_batchnorm"),
+        (
+            *UNSTABLE,
+            "unnormalized_inputs",
+            "batch_too_small_for_batchnorm",
+            "unnormalized_targets",
+            "training_inputs_drift",
+        ),
         "too-large steps and badly scaled inputs switch units off for every sample alike; "
-        "BatchNorm over a sample or two zeroes about half the values before the ReLU",
+        "BatchNorm over a sample or two zeroes about half the values before the ReLU; inputs "
+        "drifting toward a constant make every sample alike",
     ),
     "saturated_activations": (UNSTABLE, "too-large steps drive pre-activations into the tails"),
+    "class_imbalance": (
+        (
+            *UNSTABLE,
+            "class_weights_inverted",
+            "lr_too_low",
+            "lr_schedule_collapsed",
+            "lr_warmup_never_ends",
+            "loss_output_mismatch",
+            "labels_unrelated",
+        ),
+        "class weights that grow with the counts are why the small classes are ignored; a run "
+        "that is unstable, barely moving or fed the wrong outputs has not learned any class yet",
+    ),
     "params_not_updating": (
         (*UNSTABLE, "dead_relu", "vanishing_gradients", "lr_too_low", "optimizer_not_stepping"),
         "dead units, vanished gradients or a tiny LR give updates float32 cannot add; an "
@@ -133,14 +194,16 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "a stall with a live cause is not the penalty's fault (a tiny LR makes lr * decay ~ 0)",
     ),
     "overfitting": (
-        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated"),
+        (*UNSTABLE, *CLASS_SHIFT, *LOOP_DATA, "labels_unrelated"),
         "an unstable run's validation loss is wild without memorizing; validation classes that "
-        "training lacks, or labels with no signal, make it rise whatever the model does",
+        "training lacks, or labels with no signal, make it rise whatever the model does; one "
+        "batch fitted over and over, or training inputs drifting from validation's, are the "
+        "loop's fault, not the model's",
     ),
     "overconfident_predictions": (
-        (*UNSTABLE, *CLASS_SHIFT, "labels_unrelated", "unnormalized_inputs"),
-        "the same: instability, a class shift or signal-free labels, not confidence, move it; "
-        "inputs hundreds of units large make the logits, and so the confidence, as large",
+        (*UNSTABLE, *CLASS_SHIFT, *LOOP_DATA, "labels_unrelated", "unnormalized_inputs"),
+        "the same: instability, a class shift, the loop's batches or signal-free labels, not "
+        "confidence, move it; inputs hundreds of units large make the logits as large",
     ),
 }
 

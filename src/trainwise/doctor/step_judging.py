@@ -56,6 +56,8 @@ class StepJudging:
         )
         for rule in self._every_step_rules:
             noted = rule.note(self.loop)
+            if noted is None:  # device work of this step, read in the batched read
+                noted = rule.measure(entry, self.layout, probed)
             if noted is not None:
                 entry.notes[rule.code] = noted
         unkept = self.reader.every > 1 and not probed  # step() keeps no outputs then
@@ -105,6 +107,7 @@ class StepJudging:
             loop=self.loop,
             host_targets=e.host,
             notes=e.notes,
+            train_rows=self.data_sizes.get("train"),
         )
         found = self._run_rules(ctx, value)
         if not math.isfinite(value):

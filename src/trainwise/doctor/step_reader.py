@@ -130,7 +130,8 @@ class StepReader:
 
 def read_values(entries: list[StepEntry]) -> None:
     """One transfer for everything ``entries`` still hold on the device: each loss, each
-    outputs-finite flag, and the targets a rule wants, flattened into one float64 vector
+    outputs-finite flag, the targets a rule wants and the tensors in ``notes`` (a rule's
+    ``measure``, each becoming a list of floats), flattened into one float64 vector
     (exact for every float up to 64 bits and integers up to 2**53)."""
     parts: list[torch.Tensor] = []
     plan: list[tuple[StepEntry, str, int]] = []
@@ -152,6 +153,10 @@ def read_values(entries: list[StepEntry]) -> None:
             flat = e.targets.detach().reshape(-1)
             plan.append((e, "targets", flat.numel()))
             parts.append(flat.to(torch.float64))
+        for code, v in e.notes.items():  # what a rule's measure() queued on the device
+            if isinstance(v, torch.Tensor):
+                plan.append((e, "note:" + code, v.numel()))
+                parts.append(v.detach().reshape(-1).to(torch.float64))
     if not parts:
         return
     device = parts[0].device
@@ -163,6 +168,8 @@ def read_values(entries: list[StepEntry]) -> None:
             e.value = chunk[0]
         elif what == "out":
             e.outputs_finite = bool(chunk[0])
+        elif what.startswith("note:"):
+            e.notes[what[5:]] = chunk
         else:
             t = e.targets
             vals = chunk if t.dtype.is_floating_point else [int(v) for v in chunk]

@@ -112,3 +112,21 @@ def test_wilson_upper_bound_mirrors_the_lower_one():
     assert wilson_upper(0, 0) == 1.0
     assert wilson_upper(50, 100) == pytest.approx(1 - wilson_lower(50, 100))
     assert wilson_upper(0, 100, z=3.29) == pytest.approx(3.29**2 / (100 + 3.29**2))
+
+
+def test_multi_label_targets_are_skipped():
+    # the multi-label split on which the check once warned "13.3% of the training labels
+    # disagree": it read each multi-hot row's argmax (its first tag) as the sample's class
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.model_selection import train_test_split
+
+    rs = np.random.RandomState(0)
+    x, y = make_multilabel_classification(1500, n_features=20, n_classes=6, random_state=rs)
+    x, _, y, _ = train_test_split(x, y, test_size=0.4, random_state=0)
+    x = (x - x.mean(0)) / x.std(0)
+    assert (y.sum(1) >= 2).mean() > 0.5
+    # read as one class per sample (the argmax), these targets do look noisy ...
+    assert [f.code for f in check_label_noise(x, y.argmax(1))] == ["label_noise"]
+    # ... but they are several yes/no labels per sample, which this check does not judge
+    assert check_label_noise(x, y.astype(np.float32)) == []
+    assert check_label_noise(x, torch.tensor(y, dtype=torch.float32)) == []

@@ -14,6 +14,7 @@ from trainwise.doctor.curves.overconfident_predictions import check_overconfiden
 from trainwise.doctor.curves.overfitting import check_overfitting
 from trainwise.doctor.curves.reconsider import revise
 from trainwise.doctor.curves.reference_accuracy import ReferenceAccuracy
+from trainwise.doctor.curves.rejudge import REJUDGED, shown, standing
 from trainwise.doctor.curves.run_facts import RunFacts, check_regularization
 from trainwise.doctor.curves.underfit import DECISIVE_LOSS_SHARE, one_epoch_may_decide
 from trainwise.doctor.curves.underfitting import check_underfitting
@@ -96,6 +97,10 @@ class CurveRules:
         self.history = CurveHistory()
         self.reported: list[str] = []  # codes already reported (or ruled out as duplicates)
         self.withdrawn: list[Finding] = []  # findings the curves later contradicted (revise)
+        #: verdicts re-judged every epoch (``rejudge.REJUDGED``), as first reported, and the
+        #: codes among them set aside for now (see :mod:`~trainwise.doctor.curves.rejudge`)
+        self.verdicts: dict[str, Finding] = {}
+        self.hidden: set[str] = set()
         self._reference = reference
         self._reference_tried = False
         if isinstance(reference, ReferenceAccuracy):
@@ -147,9 +152,17 @@ class CurveRules:
             if code in self.reported or outranked(code, set(self.reported)):
                 continue
             finding = rule(self.history, self.facts)
-            if finding is not None:
-                new.append(finding)
-                self.reported += [code, *same_symptom(code, _CODES)]
+            if finding is None:
+                continue
+            self.reported += [code, *same_symptom(code, _CODES)]
+            if code in REJUDGED:  # shown as it stands now, judged again every epoch
+                self.verdicts[code] = finding
+                finding = shown(finding, *standing(finding, self.history, self.facts))
+                if finding is None:
+                    self.hidden.add(code)
+                    self.withdrawn.append(self.verdicts[code])
+                    continue
+            new.append(finding)
         return new
 
     def ensure_reference(self) -> None:
@@ -170,6 +183,8 @@ class CurveRules:
             "version": 1,
             "history": self.history.state_dict(),
             "reported": list(self.reported),
+            "verdicts": {c: f.to_dict() for c, f in self.verdicts.items()},
+            "hidden": sorted(self.hidden),
         }
         if self.facts.reference_accuracy is not None:
             state["reference"] = {
@@ -189,6 +204,8 @@ class CurveRules:
             )
         self.history.load_state_dict(state.get("history", {}))
         self.reported = [str(c) for c in state.get("reported", [])]
+        self.verdicts = {str(c): Finding.from_dict(d) for c, d in state.get("verdicts", {}).items()}
+        self.hidden = {str(c) for c in state.get("hidden", [])}
         ref = state.get("reference")
         if isinstance(ref, dict) and "accuracy" in ref and "n" in ref:
             model = ref.get("model") or ReferenceAccuracy.model

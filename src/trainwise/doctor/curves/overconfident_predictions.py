@@ -61,20 +61,29 @@ class AccuracyGain:
 def val_accuracy_gain(h: CurveHistory, facts: RunFacts, rise: ValLossRise) -> AccuracyGain | None:
     """How validation accuracy moved between the best validation loss and now (None when
     no validation accuracy is logged)."""
+    since = max(rise.onset, rise.now - rise.epochs_above + 1)
+    return accuracy_gain_between(h, facts, rise.best, since, rise.now)
+
+
+def accuracy_gain_between(
+    h: CurveHistory, facts: RunFacts, best: int, since: int, now: int
+) -> AccuracyGain | None:
+    """How validation accuracy moved from around position ``best`` (it and its neighbours) to
+    positions ``since..now`` (None when fewer than 3 epochs log validation accuracy)."""
     acc = h.series("val_accuracy")
     logged = h.rows("val_accuracy")
     if logged.size < 3:
         return None
-    near_best = acc[max(0, rise.best - 1) : rise.best + 2]
-    recent = acc[max(rise.onset, rise.now - rise.epochs_above + 1) : rise.now + 1]
+    near_best = acc[max(0, best - 1) : best + 2]
+    recent = acc[since : now + 1]
     if np.isnan(near_best).all() or np.isnan(recent).all():
         return None
-    at_best, now = float(np.nanmean(near_best)), float(np.nanmean(recent))
+    at_best, now_acc = float(np.nanmean(near_best)), float(np.nanmean(recent))
     noise = max(MIN_ACCURACY_GAIN, 2.0 * jitter(acc[logged]))
     if facts.n_val:
-        noise = max(noise, 2.0 * math.sqrt(max(now * (1.0 - now), 0.0) / facts.n_val))
+        noise = max(noise, 2.0 * math.sqrt(max(now_acc * (1.0 - now_acc), 0.0) / facts.n_val))
     needed = max(noise, MIN_ERROR_REDUCTION * (1.0 - at_best))
-    return AccuracyGain(at_best=at_best, now=now, needed=needed, noise=noise)
+    return AccuracyGain(at_best=at_best, now=now_acc, needed=needed, noise=noise)
 
 
 def check_overconfident_predictions(h: CurveHistory, facts: RunFacts) -> Finding | None:

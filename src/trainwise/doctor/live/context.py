@@ -33,7 +33,9 @@ class LiveContext:
     them (:meth:`~trainwise.doctor.live.rule.LiveRule.reads_targets`; read them with
     :func:`target_counts`), else None; ``notes`` what each rule's
     :meth:`~trainwise.doctor.live.rule.LiveRule.note` returned when the step was recorded
-    (code -> value; empty when a rule is driven without a doctor). The doctor judges an
+    (code -> value; empty when a rule is driven without a doctor; a tensor a rule's
+    ``measure`` returned arrives as a list of floats); ``train_rows`` the training samples
+    ``check_data`` was given (None without it). The doctor judges an
     ordinary step when its loss has been read (up to ``read_every`` steps later): ``outputs``
     is then None (kept only on probed steps and with ``read_every=1``: a language model's
     logits are large), and anything a rule reads from live objects (the model's mode, the
@@ -62,6 +64,7 @@ class LiveContext:
     loop: Any = None
     host_targets: HostTargets | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    train_rows: int | None = None
 
 
 def target_counts(ctx: LiveContext, values: Any) -> list[tuple[Any, int]]:

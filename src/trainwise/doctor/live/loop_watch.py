@@ -30,6 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainwise.doctor.live.class_outputs import ClassOutputs
 from trainwise.doctor.live.loss_graph import LossGraph, read_loss_graph
 from trainwise.doctor.live.module_inputs import ModuleInputs
 from trainwise.doctor.probes.layout import ModelLayout
@@ -84,6 +85,8 @@ class LoopWatch:
         self._grad_hooks: list[Any] = []
         self._grad_vals: dict[str, tuple] = {}
         self._module_inputs = ModuleInputs(model)
+        #: the model's output and its gradient on probed steps (the class rules' tallies)
+        self.class_outputs = ClassOutputs(model)
         self._inputs_armed: int | None = None
         #: the watched layers' input shapes on the latest probed step (see ModuleInputs)
         self.inputs_seen: dict[str, dict[str, Any]] = {}
@@ -121,6 +124,9 @@ class LoopWatch:
             self._read_grads(step)
         if self._inputs_armed is not None:
             self._read_inputs(step)
+        self.class_outputs.observe(step)
+        if self.schedule.is_probe(step + 1):
+            self.class_outputs.arm(step + 1)
         if self._module_inputs.modules and self.schedule.is_probe(step + 1):
             self._arm_inputs(step + 1)
         stepped = self.opt_steps is None or self.opt_steps > self._opt_seen
@@ -200,6 +206,7 @@ class LoopWatch:
         self._drop_hooks()
         self._module_inputs.detach()
         self._inputs_armed = None
+        self.class_outputs.close()
         if self._opt_hook is not None:
             self._opt_hook.remove()
             self._opt_hook = None

@@ -10,7 +10,10 @@ documented plain loop hands over neither — and to see whether the loss reaches
 parameters at all. Reading it costs one walk over the graph's nodes at one step.
 
 ``F.cross_entropy`` shows as ``NllLoss`` fed by ``LogSoftmax``; an ``nn.NLLLoss`` after a
-model's own ``LogSoftmax`` looks the same (both correct).
+model's own ``LogSoftmax`` looks the same (both correct). Cross-entropy on probability
+targets (float (N, C) targets: soft labels, mixup, or multi-hot rows by mistake) has no node
+of its own: torch writes it as ``-(log_softmax(x) * t).sum() / N``, read here as the loss
+:data:`SOFT_CROSS_ENTROPY` (as is the same sum written by hand).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ LOSS_OPS = {
     "SmoothL1Loss": "values",
     "HuberLoss": "values",
 }
+#: the name given to cross-entropy on probability targets, which has no node of its own
+SOFT_CROSS_ENTROPY = "SoftCrossEntropy"
 #: reductions and scalings above the loss node (``reduction="none"`` then ``.mean()``, ``/ k``)
 _ABOVE_LOSS = {"Mean", "Sum", "Div", "Mul", "MulScalar", "DivScalar", "Clone"}
 #: a graph this large is not walked to the end (the parameter reach is then unknown)
@@ -90,6 +95,14 @@ def _node(fn: Any) -> dict[str, Any]:
         except Exception:  # not saved by this node
             continue
         h[key] = int(v) if key == "dim" else [int(s) for s in v]
+    # the bounds of a Hardtanh (ReLU6 is Hardtanh(0, 6)) or a clamp: the output's range
+    for attrs in (("_saved_min_val", "_saved_max_val"), ("_saved_min", "_saved_max")):
+        try:
+            lo, hi = (getattr(fn, a) for a in attrs)
+        except Exception:  # not saved by this node
+            continue
+        h["min"] = None if lo is None else float(lo)
+        h["max"] = None if hi is None else float(hi)
     return h
 
 
@@ -162,7 +175,12 @@ def _numel(shape: list[int]) -> int:
 
 def _composite(fn: Any) -> tuple[str, Any] | None:
     """A loss written by hand, ``(out - y).abs()`` or ``(out - y) ** 2`` (also what
-    ``F.l1_loss`` records): ("L1Loss" | "MseLoss", the ``Sub`` node), else None."""
+    ``F.l1_loss`` records): ("L1Loss" | "MseLoss", the ``Sub`` node); cross-entropy on
+    probability targets: (:data:`SOFT_CROSS_ENTROPY`, the ``Mul`` node above the
+    ``LogSoftmax``); else None."""
+    soft = _soft_cross_entropy(fn)
+    if soft is not None:
+        return SOFT_CROSS_ENTROPY, soft
     name = op_name(fn)
     if name not in ("Abs", "Pow"):
         return None
@@ -172,6 +190,27 @@ def _composite(fn: Any) -> tuple[str, Any] | None:
     if not kids or op_name(kids[0]) != "Sub":
         return None
     return ("L1Loss" if name == "Abs" else "MseLoss"), kids[0]
+
+
+def _soft_cross_entropy(fn: Any) -> Any | None:
+    """The ``Mul`` node of ``[-](log_softmax(x) * t [* w]).sum(...)``, or None.
+
+    What ``F.cross_entropy`` records for float targets (class weights add a second ``Mul``),
+    and the same loss written by hand (``(-t * log_softmax(x, 1)).sum(1)``)."""
+    if op_name(fn) == "Neg":
+        kids = _children(fn)
+        fn = kids[0] if kids else None
+    if fn is None or op_name(fn) != "Sum":
+        return None
+    kids = _children(fn)
+    for _ in range(3):  # the targets, then the class weights, multiply the log-probabilities
+        if not kids or op_name(kids[0]) != "Mul":
+            return None
+        mul = kids[0]
+        kids = _children(mul)
+        if len(kids) == 1 and op_name(kids[0]) == "LogSoftmax":
+            return mul
+    return None
 
 
 def _reach(root: Any, param_ids: set[int]) -> int | None:

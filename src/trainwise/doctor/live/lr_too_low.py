@@ -9,6 +9,21 @@ while a schedule has decayed the learning rate below half its peak (the end of a
 one-cycle run is slow on purpose), and for parameters that do not move at all (that is
 ``params_not_updating``).
 
+**Tiny gradients, slow loss** (a loss scaled down, e.g. a mean cross-entropy divided by the
+batch size again: SGD then learns batch-size times slower while every update ratio still
+looks moderate): the largest update ratio is below :attr:`SLOW` (3e-3), the largest
+gradient/weight norm ratio is below :attr:`TINY_GRAD` (1e-2; a fresh net on a loss at its
+starting level has 1e-2 to 1: the gradients themselves are small, not just the LR), and the
+loss has fallen less than :attr:`SLOW_FALL` (10%) from its start, both in its recent median
+and along its trend over the last 64 steps, on :attr:`NEED` probes in a row spanning at least
+:attr:`SLOW_SPAN` (32) steps. Adam is scale-free (its steps stay ~lr whatever the loss's
+scale), so this fires for SGD-like optimizers only in practice. Whenever the gradients are
+that small, the message names the loss's scaling first and raising the LR second.
+
+Why the update ratio alone missed it: with momentum 0.9 the last layer of such a run still
+moves ~1.6e-3 of its size per step (the first ~1e-4), above :attr:`RATIO`, and the loss does
+fall, slowly (about 3% per 64 steps), beyond the 1% that "barely moves" allows.
+
 The same still loss with an Adam-family optimizer whose ``eps`` is at least 10x its typical
 ``sqrt(v_hat)`` (:mod:`~trainwise.doctor.live.adam_eps`) is also a too-small step, whatever the
 update ratio: ``eps`` has become the denominator, so the step is ``lr / eps`` times the
@@ -26,6 +41,23 @@ from trainwise.doctor.live.rule import LiveRule, num, round_sig
 from trainwise.doctor.live.streak import Streak
 
 
+def gradient_scale(ctx: LiveContext) -> float | None:
+    """The largest gradient/weight norm ratio over the probe's layer weights (None without a
+    probe or weights): how big the gradients are next to what they move."""
+    probe = ctx.probe
+    if probe is None:
+        return None
+    rel = []
+    for w in ctx.layout.weights:
+        grad, up = probe.grads.get(w), probe.updates.get(w)
+        if grad is None or up is None or not up.get("weight"):
+            continue
+        g = grad.get("norm")
+        if g is not None and math.isfinite(g) and g > 0:
+            rel.append(g / up["weight"])
+    return max(rel) if rel else None
+
+
 class LrTooLow(LiveRule):
     code = "lr_too_low"
     RATIO = 3e-5
@@ -33,11 +65,16 @@ class LrTooLow(LiveRule):
     NEED = 3
     SPAN = 8
     TARGET = 1e-3  # the update/weight ratio a suggested learning rate aims at
-    _streaks = ("streak",)
+    SLOW = 3e-3
+    TINY_GRAD = 1e-2
+    SLOW_FALL = 0.10
+    SLOW_SPAN = 32
+    _streaks = ("streak", "slow")
 
     def __init__(self) -> None:
         super().__init__()
         self.streak = Streak(self.NEED)
+        self.slow = Streak(self.NEED)  # the tiny-gradient, slow-loss reading
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done or ctx.probe is None:
@@ -51,42 +88,74 @@ class LrTooLow(LiveRule):
         trend = ctx.losses.trend(min(64, ctx.step + 1))
         # "barely moves": no fall beyond 1% of the start, or beyond the batch-to-batch noise
         still = trend is None or trend[0] <= max(self.MOVE * abs(start or 0.0), 2 * trend[1])
-        base = bool(ratios and not decayed and start and recent is not None and still)
+        ready = bool(ratios and not decayed and start and recent is not None)
+        base = ready and still
         eps = None
         if base and max(ratios) >= self.RATIO:
             optimizer = ctx.loop.optimizer if ctx.loop is not None else None
             eps = eps_domination(optimizer, ctx.layout.params)
         hit = base and (max(ratios) < self.RATIO or eps is not None)
+        grad = gradient_scale(ctx)
+        slow = ready and self._slow(ratios, grad, start, recent, trend)
         fired = self.streak.update(hit, ctx.step, ctx.epoch)
-        if not fired or ctx.step - self.streak.since_step < self.SPAN:
-            return []
-        if eps is not None:
-            return [self._eps_finding(ctx, eps, start, recent)]
-        top = max(ratios)
+        if fired and ctx.step - self.streak.since_step >= self.SPAN:
+            if eps is not None:
+                return [self._eps_finding(ctx, eps, start, recent)]
+            return [self._lr_finding(ctx, max(ratios), grad, start, recent, self.streak)]
+        if self.slow.update(slow, ctx.step, ctx.epoch):
+            if ctx.step - self.slow.since_step >= self.SLOW_SPAN:
+                return [self._lr_finding(ctx, max(ratios), grad, start, recent, self.slow)]
+        return []
+
+    def _slow(self, ratios, grad, start, recent, trend) -> bool:
+        """Small steps because the gradients are tiny, on a loss that falls only slowly."""
+        if grad is None or grad >= self.TINY_GRAD or max(ratios) >= self.SLOW:
+            return False
+        fell = trend[0] if trend is not None else 0.0
+        return recent >= (1 - self.SLOW_FALL) * start and fell <= self.SLOW_FALL * abs(start)
+
+    def _lr_finding(self, ctx, top, grad, start, recent, streak: Streak) -> Finding:
         factor = min(1000.0, max(10.0, self.TARGET / top))
         overrides = {"optimizer.lr": round_sig(ctx.lr * factor)} if ctx.lr else {}
-        return [
-            self.finding(
-                ctx,
-                f"Each step moves the weights by at most {num(top)} of their size (healthy is "
-                f"about 0.001) and the loss went only from {num(start)} to {num(recent)} over "
-                f"{ctx.step - self.streak.since_step} steps.",
-                Fix(
-                    f"raise the learning rate about {num(factor)}x"
-                    + (f" (to {num(overrides['optimizer.lr'])})" if overrides else "")
-                    + ", or run an LR range test (trainwise lr-find)",
-                    overrides,
-                ),
-                step=self.streak.since_step,
-                epoch=self.streak.since_epoch,
-                evidence={
-                    "max_update_ratio": top,
-                    "start_loss": start,
-                    "recent_loss": recent,
-                    "lr": ctx.lr,
-                },
+        raise_lr = (
+            f"raise the learning rate about {num(factor)}x"
+            + (f" (to {num(overrides['optimizer.lr'])})" if overrides else "")
+            + ", or run an LR range test (trainwise lr-find)"
+        )
+        tiny = grad is not None and grad < self.TINY_GRAD
+        message = (
+            f"Each step moves the weights by at most {num(top)} of their size (healthy is "
+            f"about 0.001) and the loss went only from {num(start)} to {num(recent)} over "
+            f"{ctx.step - streak.since_step} steps."
+        )
+        if tiny:
+            message += (
+                f" The gradients themselves are tiny: at most {num(grad)} of the weights' norm "
+                "(a net whose loss is still near its start usually has 0.01 to 1), so the "
+                "loss's scale, not only the LR, makes the steps small: a loss scaled down (a "
+                "mean loss divided by the batch size again, a sum averaged twice, a small "
+                "loss weight) looks exactly like this."
             )
-        ]
+            text = (
+                "check how the loss is scaled first (use the criterion's mean once; do not "
+                "divide it by the batch size again); if the scale is meant, " + raise_lr
+            )
+        else:
+            text = raise_lr
+        return self.finding(
+            ctx,
+            message,
+            Fix(text, overrides),
+            step=streak.since_step,
+            epoch=streak.since_epoch,
+            evidence={
+                "max_update_ratio": top,
+                "max_grad_weight_ratio": grad,
+                "start_loss": start,
+                "recent_loss": recent,
+                "lr": ctx.lr,
+            },
+        )
 
     def _eps_finding(self, ctx: LiveContext, eps: dict, start: float, recent: float) -> Finding:
         return self.finding(

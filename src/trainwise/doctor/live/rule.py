@@ -55,6 +55,15 @@ class LiveRule:
         ``loop`` is the doctor's ``LoopWatch``. Default None: nothing to note."""
         return None
 
+    def measure(self, entry: Any, layout: Any, probed: bool) -> Any:
+        """Called when the doctor records a step, right after :meth:`note`, with the step's
+        :class:`~trainwise.doctor.step_reader.StepEntry` (its batch, its loss tensor, and as
+        ``snapshot`` the prober's latest weight copy) and the model's ``ModelLayout``: queue
+        device work here, never read the host. A tensor returned is read in the doctor's
+        batched read (no sync of its own) and ``observe`` finds it as a list of floats in
+        ``ctx.notes[self.code]``; anything else arrives as returned. Default None: nothing."""
+        return None
+
     def reads_targets(self, step: int, epoch: int, probed: bool) -> bool:
         """Whether ``observe`` at this step will look at the batch's targets (default False).
         The doctor copies the targets of such steps to the host in its batched read and hands

@@ -1,11 +1,18 @@
-"""``class_imbalance``: a class too small, against the largest one, to be learned.
+"""``class_imbalance`` (preflight): a class too small, against the largest one, to be learned.
+
+Skewed class shares alone are not a fault: a class-weighted loss, a balanced sampler, or
+simply separable classes let a model learn the small classes anyway. So the shares found here
+are reported as ``info`` (with the numbers); the warning comes from the run itself, when the
+model is seen ignoring the small classes (the live rule,
+:mod:`~trainwise.doctor.live.class_imbalance`). A declared class with no training sample at
+all cannot be learned whatever the loop does: that one is a warning at once.
 
 Multi-label targets ((N, C) 0/1 with rows that do not sum to 1) are not classes and are
 skipped: their argmax is not a label, and a rare tag among many is how such data look.
 
-Fires when the smallest class has fewer than :data:`RATIO` of the largest class's training
-samples *and* fewer than :data:`MAX_MINORITY` samples. Classes declared by ``num_classes`` but
-absent from the training split count as empty. Cost: one bincount.
+Imbalanced means: the smallest class has fewer than :data:`RATIO` of the largest class's
+training samples *and* fewer than :data:`MAX_MINORITY` samples. Classes declared by
+``num_classes`` but absent from the training split count as empty. Cost: one bincount.
 """
 
 from __future__ import annotations
@@ -22,6 +29,61 @@ RATIO = 0.15
 #: a large imbalance with hundreds of samples in every class is learnable: left alone
 MAX_MINORITY = 500
 
+#: the fix every class_imbalance finding gives
+FIX = Fix(
+    "weigh the loss by inverse class frequency (data.class_weight: balanced; in a plain loop "
+    "CrossEntropyLoss(weight=n / (C * counts))) or draw every class equally often "
+    "(data.balanced_sampler: true; WeightedRandomSampler); collect more samples of the small "
+    "classes if you can",
+    {"data.class_weight": "balanced"},
+)
+
+
+def imbalance_of(counts: dict[int, int]) -> dict[str, Any] | None:
+    """The evidence of an imbalance in ``counts`` (class -> training samples), or None when
+    the classes are balanced enough (or fewer than two).
+
+    >>> imbalance_of({0: 300, 1: 10})["small_classes"], imbalance_of({0: 300, 1: 100})
+    ([1], None)
+    """
+    if len(counts) < 2:
+        return None
+    classes = sorted(counts)
+    k = np.array([counts[c] for c in classes])
+    lo, hi = int(np.argmin(k)), int(np.argmax(k))
+    ratio = float(k[lo] / k[hi]) if k[hi] > 0 else 1.0
+    if ratio >= RATIO or k[lo] >= MAX_MINORITY:
+        return None
+    return {
+        "counts": {int(c): int(n) for c, n in zip(classes, k)},
+        "minority_class": int(classes[lo]),
+        "minority_count": int(k[lo]),
+        "majority_class": int(classes[hi]),
+        "majority_count": int(k[hi]),
+        "ratio": ratio,
+        "small_classes": [int(c) for c, n in zip(classes, k) if n < RATIO * k[hi]],
+        "threshold": RATIO,
+    }
+
+
+def describe(ev: dict[str, Any]) -> str:
+    """``ev`` (from :func:`imbalance_of`) in words: which classes, how many samples, the
+    ratio.
+
+    >>> describe(imbalance_of({0: 300, 1: 10}))
+    'class 1 has 10 training samples against 300 for class 0 (1:30)'
+    """
+    counts, small = ev["counts"], ev["small_classes"]
+    if len(small) == 1:
+        who = f"class {small[0]} has {counts[small[0]]} training samples"
+    else:
+        few = [counts[c] for c in small]
+        span = f"{min(few)}" if min(few) == max(few) else f"{min(few)} to {max(few)}"
+        who = f"{len(small)} classes ({_short(small)}) have {span} training samples each"
+    ratio = ev["ratio"]
+    ratio_text = f"1:{fmt(1 / ratio)}" if ratio > 0 else "none at all"
+    return f"{who} against {ev['majority_count']} for class {ev['majority_class']} ({ratio_text})"
+
 
 def check_class_imbalance(
     y: Any,
@@ -30,23 +92,25 @@ def check_class_imbalance(
     class_weighted: bool = False,
     field: str = "y_train",
 ) -> list[Finding]:
-    """A warning when the smallest training class is much smaller than the largest.
+    """An ``info`` finding when the smallest training class is much smaller than the largest
+    (a ``warning`` when a declared class has no training sample at all).
 
     Args:
         y: class labels (N,), or one-hot (N, C).
-        num_classes: when given, classes 0..C-1 with no training sample count as empty.
-        class_weighted: the loss is already class-weighted or the sampler balanced: the
-            finding is then only ``info`` (still reported, not an alarm).
+        num_classes [None]: when given, classes 0..C-1 with no training sample count as empty.
+        class_weighted [False]: the loss is already class-weighted or the sampler balanced
+            (said in the message; an empty class is then ``info`` too).
+        field ["y_train"]: the data field named in ``where``.
 
     Evidence: ``counts`` (per class), ``minority_class``, ``minority_count``,
     ``majority_class``, ``majority_count``, ``ratio``, ``small_classes`` (every class under
-    the ratio). Fix: ``{"data.class_weight": "balanced"}``.
+    the ratio), ``threshold``. Fix: ``{"data.class_weight": "balanced"}``.
 
     Example::
 
         >>> y = np.array([0] * 300 + [1] * 10)
-        >>> [f.evidence["ratio"] for f in check_class_imbalance(y)]
-        [0.03333333333333333]
+        >>> [(f.severity, f.evidence["ratio"]) for f in check_class_imbalance(y)]
+        [('info', 0.03333333333333333)]
     """
     if y is None:
         return []
@@ -63,51 +127,27 @@ def check_class_imbalance(
         classes = np.arange(num_classes)
     else:
         classes, counts = np.unique(labels, return_counts=True)
-    if len(classes) < 2:
+    ev = imbalance_of({int(c): int(k) for c, k in zip(classes, counts)})
+    if ev is None:
         return []
-    lo, hi = int(np.argmin(counts)), int(np.argmax(counts))
-    ratio = float(counts[lo] / counts[hi])
-    if ratio >= RATIO or counts[lo] >= MAX_MINORITY:
-        return []
-    small = [int(c) for c, k in zip(classes, counts) if k < RATIO * counts[hi]]
-    if len(small) == 1:
-        who = f"class {small[0]} has {int(counts[lo])} training samples"
+    empty = ev["minority_count"] == 0 and not class_weighted
+    if class_weighted:
+        then = " (the loss is already class-weighted)."
+    elif empty:
+        then = ", so the model can score well while never predicting it."
     else:
-        few = counts[np.isin(classes, small)]
-        span = (
-            f"{int(few.min())}"
-            if few.min() == few.max()
-            else f"{int(few.min())} to {int(few.max())}"
+        then = (
+            ". That alone is no fault (a weighted loss, a balanced sampler or separable "
+            "classes handle it); the doctor warns if the run shows the model ignoring them."
         )
-        who = f"{len(small)} classes ({_short(small)}) have {span} training samples each"
-    ratio_text = f"1:{fmt(1 / ratio)}" if ratio > 0 else "none at all"
-    handled = " (the loss is already class-weighted)" if class_weighted else ""
     return [
         Finding(
             code="class_imbalance",
-            severity="info" if class_weighted else "warning",
+            severity="warning" if empty else "info",
             where=field,
-            evidence={
-                "counts": {int(c): int(k) for c, k in zip(classes, counts)},
-                "minority_class": int(classes[lo]),
-                "minority_count": int(counts[lo]),
-                "majority_class": int(classes[hi]),
-                "majority_count": int(counts[hi]),
-                "ratio": ratio,
-                "small_classes": small,
-                "threshold": RATIO,
-            },
-            message=(
-                f"The classes are imbalanced: {who} against {int(counts[hi])} for class "
-                f"{int(classes[hi])} ({ratio_text}), so the model can score well while "
-                f"ignoring them{handled}."
-            ),
-            fix=Fix(
-                "weigh the loss by inverse class frequency (data.class_weight: balanced) or "
-                "draw every class equally often (data.balanced_sampler: true); collect more "
-                "samples of the small classes if you can",
-                {"data.class_weight": "balanced"},
-            ),
+            evidence=ev,
+            message=f"The classes are imbalanced: {describe(ev)}{then}",
+            fix=FIX,
         )
     ]
 

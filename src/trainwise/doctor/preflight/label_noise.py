@@ -47,6 +47,7 @@ from trainwise.doctor.preflight.arrays import (
     rows,
     sample_indices,
 )
+from trainwise.doctor.preflight.class_imbalance import multi_label
 
 #: confident disagreement at or above this: clean data, even with overlapping classes, shows
 #: clearly less
@@ -263,7 +264,11 @@ def check_label_noise(
     """A warning when a large share of confidently-predicted labels disagree with the model.
 
     Needs class labels (classification or binary) and at least 50 usable samples; classes
-    with fewer than 5 samples are left out (they cannot be split into 5 folds). Does not touch
+    with fewer than 5 samples are left out (they cannot be split into 5 folds). Multi-label
+    targets ((N, C) 0/1 rows that do not all sum to 1) are skipped: the check judges one
+    class per sample, and the argmax of a multi-hot row (its first tag) is not a label any
+    input could confirm, so it would count every sample whose other tags a neighbour vote
+    prefers as "disagreeing". Does not touch
     the global random generators.
 
     Evidence: ``estimated_share``, ``checked``, ``disagreeing``, ``lower_bound``,
@@ -283,6 +288,10 @@ def check_label_noise(
         return []
     arr, lab = as_array(x, "x_train"), as_array(y, field)
     if len(arr) != len(lab) or len(arr) < MIN_SAMPLES:
+        return []
+    if multi_label(lab):
+        # several 0/1 labels per sample: the argmax of a multi-hot row is not its label, and
+        # a row's tags are not one class a neighbour vote can contradict (see the docstring)
         return []
     labels = class_labels(lab)
     if labels is None:

@@ -1,0 +1,125 @@
+"""Whether a run is still improving at its latest epoch: the evidence that turns an early
+``underfitting`` verdict into advice to train longer.
+
+An underfitting verdict is spoken after a few epochs, from the pace so far. A run that is
+still getting better, steadily and by a useful amount, has not levelled off: it needs more
+epochs, not a bigger model. "Improving" is read on what the task is about:
+
+- classification (accuracy logged): the better of training and validation accuracy over the
+  last :data:`MIN_EPOCHS` epochs (or the rules' persistence, if longer) rises steadily
+  (Kendall's tau, one-sided p below :data:`TREND_P`) *and* at a pace that, kept up for as
+  many epochs as the run has done, would close at least :data:`MIN_GAP_SHARE` of the gap to
+  the level the verdict said is reachable (the reference model's accuracy less its margin;
+  without a reference, half way from chance to perfect). A loss that keeps creeping down
+  while the accuracy stays flat is not this: a network too small to learn the task still
+  fits the class shares and its confidence, and its loss falls for many epochs (a 1-unit MLP
+  on digits: loss 2.5 -> 1.9 over 20 epochs at accuracy 0.21-0.29);
+- without accuracy: the loss (the lower of training and validation) falls steadily by the
+  same test, its target the half-way level between the loss floor and chance.
+
+Example::
+
+    >>> from trainwise.doctor.curves.curve_history import CurveHistory
+    >>> from trainwise.doctor.curves.run_facts import RunFacts
+    >>> h = CurveHistory()
+    >>> for e in range(8):
+    ...     h.add(e, {"loss": 2.3 - 0.02 * e, "accuracy": 0.2 + 0.03 * e})
+    >>> facts = RunFacts(num_classes=10, reference_accuracy=0.9, reference_n=1000)
+    >>> imp = still_improving(h, facts)  # +0.03 an epoch, from 0.38 (median of the last 3)
+    >>> imp.measure, imp.epochs, round(imp.target, 3)  # the reference 0.9 less its margin
+    ('accuracy', 17, 0.864)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from trainwise.doctor.curves.curve_history import CurveHistory
+from trainwise.doctor.curves.loss_stuck import HIGH_LOSS_SHARE
+from trainwise.doctor.curves.run_facts import RunFacts
+from trainwise.doctor.curves.trend import slope
+from trainwise.doctor.curves.underfit import LOW_ACCURACY_SHARE, reference_margin
+
+#: epochs the trend is read over (at least; the rules' persistence when that is longer): fewer
+#: cannot show a trend at p < 0.05 (5 epochs rising in a row: p = 0.008)
+MIN_EPOCHS = 5
+#: one-sided Kendall p-value below which the rise (or fall, for a loss) counts as steady
+TREND_P = 0.05
+#: the recent pace, kept up for as many epochs as were done, must close this share of the
+#: gap to the reachable level: a crawl that would take ten runs is not "still improving"
+MIN_GAP_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """How a run is still improving: on ``measure`` ("accuracy" or "loss"), now at ``now``,
+    ``pace`` per epoch (positive: better), ``epochs`` more at that pace to reach ``target``."""
+
+    measure: str
+    now: float
+    pace: float
+    target: float
+    epochs: int
+
+    def describe(self) -> str:
+        """The plain sentence, e.g. "accuracy 0.577 still rises by 0.0044 per epoch: 80 more
+        epochs at this pace would bring it to 0.929"."""
+        verb = "rises" if self.measure == "accuracy" else "falls"
+        return (
+            f"{self.measure} {self.now:.3g} still {verb} by {self.pace:.2g} per epoch: "
+            f"{self.epochs} more epochs at this pace would bring it to {self.target:.3g}"
+        )
+
+
+def _target_accuracy(h: CurveHistory, facts: RunFacts, now: float) -> float | None:
+    if facts.reference_accuracy is not None:
+        return facts.reference_accuracy - (reference_margin(facts, now) or 0.0)
+    classes = facts.classes_of(h)
+    if classes is None:
+        return None
+    chance = 1.0 / classes
+    return chance + LOW_ACCURACY_SHARE * (1.0 - chance)
+
+
+def _steady(values: np.ndarray, direction: str) -> bool:
+    test = stats.kendalltau(np.arange(values.size), values, alternative=direction)
+    return bool(test.pvalue < TREND_P)
+
+
+def still_improving(h: CurveHistory, facts: RunFacts) -> Improvement | None:
+    """The run's improvement at its latest epoch if it is still improving (module doc), else
+    None (also with too few epochs to tell)."""
+    window = max(MIN_EPOCHS, facts.persistence())
+    done = h.epochs[-1] + 1 if len(h) else 0
+    if facts.task_of(h) != "regression" and (h.has("accuracy") or h.has("val_accuracy")):
+        acc = np.fmax(h.series("accuracy"), h.series("val_accuracy"))
+        acc = acc[~np.isnan(acc)][-window:]
+        if acc.size < window:
+            return None
+        now = float(np.median(acc[-3:]))
+        target = _target_accuracy(h, facts, now)
+        pace = slope(acc)
+        if target is None or pace <= 0 or not _steady(acc, "greater"):
+            return None
+        gap, measure = target - now, "accuracy"
+    else:
+        loss = np.fmin(h.series("loss"), h.series("val_loss"))
+        loss = loss[~np.isnan(loss)][-window:]
+        reference, _ = facts.reference_loss(h)
+        floor = facts.loss_floor(h)
+        if loss.size < window or reference is None or reference <= floor:
+            return None
+        now = float(np.median(loss[-3:]))
+        target = floor + HIGH_LOSS_SHARE * (reference - floor)
+        pace = -slope(loss)
+        if pace <= 0 or not _steady(loss, "less"):
+            return None
+        gap, measure = now - target, "loss"
+    if gap > 0 and pace * done < MIN_GAP_SHARE * gap:
+        return None
+    epochs = max(0, math.ceil(gap / pace))
+    return Improvement(measure, now, pace, target, epochs)

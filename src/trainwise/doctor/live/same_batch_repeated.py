@@ -1,0 +1,150 @@
+"""``same_batch_repeated``: every optimizer step trains on the same batch.
+
+The usual cause is ``next(iter(loader))`` inside the step loop: a fresh iterator of an
+unshuffled loader hands out its first batch every time, so the model fits a handful of samples
+and never sees the rest of the data.
+
+Evidence (device work on probed steps only, read in the doctor's batched read): a fingerprint
+of the step's batch, per tensor of the inputs and the targets its row count, sum, sum of squares
+and a row-weighted sum (row ``i``'s sum times ``i + 1``, so the same rows in another order
+differ). Rule: the fingerprint is the same (to 1e-6 relative) on :attr:`SameBatchRepeated.NEED`
+(4) consecutive probed steps, and the data is known to hold more than that batch, so full-batch
+training (one batch per epoch is the whole data) stays silent:
+
+- ``check_data`` was given more training rows than the batch holds; or
+- without ``check_data``: two of the identical probed steps fell in one epoch that has since
+  ended (``epoch_end`` was called), so that epoch had several steps and all were this batch.
+
+A loop with neither (no ``check_data``, no ``epoch_end``) is not judged: a fixed batch could be
+its whole data. A deliberate "overfit one batch" check does fire: the message says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from trainwise.doctor.finding import Finding, Fix
+from trainwise.doctor.live.context import LiveContext
+from trainwise.doctor.live.rule import LiveRule
+
+#: fingerprints closer than this (relative) are the same batch: float32 sums of one batch
+#: are reproducible, two different batches differ in every sum by far more
+SAME = 1e-6
+
+
+def batch_tensors(*values: Any) -> list[torch.Tensor]:
+    """The tensors of a batch: each tensor given, or those in a list/tuple/dict (one level).
+
+    >>> len(batch_tensors(torch.ones(2), (torch.ones(1), "x"), None))
+    2
+    """
+    out: list[torch.Tensor] = []
+    for v in values:
+        items = v.values() if isinstance(v, dict) else v if isinstance(v, list | tuple) else [v]
+        out += [t for t in items if isinstance(t, torch.Tensor) and t.numel() > 0]
+    return out
+
+
+def fingerprint(*values: Any) -> torch.Tensor | None:
+    """Per tensor of ``values`` (see :func:`batch_tensors`): rows, sum, sum of squares and the
+    row-weighted sum, as one float32 device tensor (None without tensors). No host read.
+
+    >>> fingerprint(torch.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [2.0, 10.0, 30.0, 17.0]
+    """
+    parts = []
+    with torch.no_grad():
+        for t in batch_tensors(*values):
+            x = t.detach().float()
+            rows = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
+            per_row = rows.sum(1)
+            weights = torch.arange(1, len(per_row) + 1, device=x.device, dtype=x.dtype)
+            rows_n = torch.full((), float(rows.shape[0]), device=x.device)
+            parts.append(torch.stack([rows_n, per_row.sum(), x.pow(2).sum(), per_row @ weights]))
+    return torch.cat(parts) if parts else None
+
+
+def same(a: list[float], b: list[float]) -> bool:
+    """True when two fingerprints agree to :data:`SAME` (relative)."""
+    if len(a) != len(b):
+        return False
+    return all(abs(u - v) <= SAME * max(1.0, abs(u), abs(v)) for u, v in zip(a, b))
+
+
+class SameBatchRepeated(LiveRule):
+    code = "same_batch_repeated"
+    severity = "error"
+    every_step = True  # sees every step's epoch (cheap), fingerprints only probed steps
+    NEED = 4
+    _state = ("done", "last", "run", "since", "epochs", "rows")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: list[float] | None = None  # the previous probed step's fingerprint
+        self.run = 0  # consecutive probed steps with that fingerprint
+        self.since: list[int] | None = None  # [step, epoch] where the run began
+        self.epochs: list[int] = []  # the epoch of each probed step of the run
+        self.rows: int | None = None  # the repeated batch's rows
+
+    def measure(self, entry, layout, probed: bool) -> torch.Tensor | None:
+        if self.done or not probed:
+            return None
+        return fingerprint(entry.inputs, entry.targets)
+
+    def observe(self, ctx: LiveContext) -> list[Finding]:
+        fp = ctx.notes.get(self.code)
+        if isinstance(fp, list):
+            self._add(fp, ctx)
+        if self.run < self.NEED:
+            return []
+        # a step of a later epoch proves the epoch of two identical probes had several steps
+        ended = [e for e in set(self.epochs) if self.epochs.count(e) >= 2 and e < ctx.epoch]
+        rows = ctx.train_rows
+        if rows is not None and self.rows is not None:
+            if self.rows >= rows:
+                return []  # full-batch training: one batch per epoch is the whole data
+        elif not ended:
+            return []
+        return [self._finding(ctx, rows)]
+
+    def _add(self, fp: list[float], ctx: LiveContext) -> None:
+        if self.last is not None and same(fp, self.last):
+            self.run += 1
+            self.epochs.append(ctx.epoch)
+        else:
+            self.run, self.since, self.epochs = 1, [ctx.step, ctx.epoch], [ctx.epoch]
+            self.rows = int(fp[0])
+        self.last = fp
+        del self.epochs[: -4 * self.NEED]  # only the recent probes are needed
+
+    def _finding(self, ctx: LiveContext, rows: int | None) -> Finding:
+        of = (
+            f"of the {rows} training samples check_data was given"
+            if rows is not None
+            else "although an epoch had several steps"
+        )
+        return self.finding(
+            ctx,
+            f"Every optimizer step trains on the same batch: the inputs and targets of "
+            f"{self.run} probed steps in a row (steps {self.since[0]} to {ctx.step}) are "
+            f"identical, {self.rows} samples {of}, so the model fits these few samples and "
+            "never sees the rest of the data; usually next(iter(loader)) is called inside the "
+            "step loop, which restarts the loader at its first batch every step (ignore this "
+            "if overfitting one batch is a deliberate check).",
+            Fix(
+                "iterate the loader once per epoch (for x, y in loader: ...), or keep one "
+                "iterator and call next() on it, re-creating it only when it is exhausted"
+            ),
+            step=self.since[0],
+            epoch=self.since[1],
+            where="batches",
+            evidence={
+                "identical_probed_steps": self.run,
+                "since_step": self.since[0],
+                "batch_rows": self.rows,
+                "train_rows": rows,
+                "fingerprint": self.last,
+            },
+        )

@@ -1,0 +1,70 @@
+import torch
+from torch import nn
+
+from trainwise.doctor import Doctor
+from trainwise.doctor.live.same_batch_repeated import fingerprint, same
+
+
+def _run(kit, *, repeat=True, rows=512, batch=32, epochs=3, check=True, epoch_end=True):
+    """A plain loop; ``repeat``: every step takes the first batch (next(iter(loader)))."""
+    x, y = kit.data(n=rows)
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    doc = Doctor(model, opt)
+    if check:
+        doc.check_data(x, y)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(epochs):
+        order = torch.randperm(rows, generator=g)
+        for idx in order.split(batch):
+            xb, yb = (x[:batch], y[:batch]) if repeat else (x[idx], y[idx])
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=xb, targets=yb)
+        if epoch_end:
+            doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    return doc
+
+
+def test_the_first_batch_every_step_is_an_error_with_the_loader_fix(kit):
+    f = kit.one(_run(kit), "same_batch_repeated")
+    assert (f.severity, f.step, f.epoch) == ("error", 0, 0)
+    assert f.evidence["batch_rows"] == 32 and f.evidence["train_rows"] == 512
+    assert f.evidence["identical_probed_steps"] >= 4
+    assert "for x, y in loader" in f.fix.text
+
+
+def test_without_check_data_an_ended_epoch_of_one_batch_is_the_proof(kit):
+    doc = _run(kit, check=False)
+    f = kit.one(doc, "same_batch_repeated")
+    assert f.evidence["train_rows"] is None and f.step == 0
+    # the overfitting of those few samples is its consequence, not a second report
+    assert not {"overfitting", "overconfident_predictions"} & kit.codes(doc)
+
+
+def test_full_batch_training_is_silent(kit):
+    # one batch per epoch is the whole data: the same batch every step is right
+    assert "same_batch_repeated" not in kit.codes(_run(kit, rows=128, batch=128, epochs=20))
+    doc = _run(kit, rows=128, batch=128, epochs=20, check=False)
+    assert "same_batch_repeated" not in kit.codes(doc)
+
+
+def test_a_fixed_batch_without_check_data_or_epochs_is_not_judged(kit):
+    doc = _run(kit, check=False, epoch_end=False)
+    assert "same_batch_repeated" not in kit.codes(doc)
+
+
+def test_shuffled_batches_are_silent(kit):
+    assert "same_batch_repeated" not in kit.codes(_run(kit, repeat=False))
+
+
+def test_fingerprint_tells_row_order_and_targets_apart():
+    x = torch.arange(12.0).reshape(4, 3)
+    a = fingerprint(x, torch.tensor([0, 1, 2, 3])).tolist()
+    assert same(a, fingerprint(x.clone(), torch.tensor([0, 1, 2, 3])).tolist())
+    assert not same(a, fingerprint(x.flip(0), torch.tensor([0, 1, 2, 3])).tolist())
+    assert not same(a, fingerprint(x, torch.tensor([0, 1, 2, 2])).tolist())
+    assert fingerprint(None, "no tensors") is None
