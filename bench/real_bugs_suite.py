@@ -18,11 +18,12 @@ counts as the trainwise codes it maps to; "first" is the problem reported at the
 
 Usage::
 
-    python bench/real_bugs_suite.py [--set first|heldout|batch3] [--jobs 2] [--seeds 0,1]
+    python bench/real_bugs_suite.py [--set first|heldout|batch3|batch4] [--jobs 2] [--seeds 0,1]
         [--only GLOB] [--json out.json]
 
 ``--set heldout`` scores the second, held-out batch (``bench/real_bugs_heldout/``) instead;
-``--set batch3`` the third (``bench/real_bugs_batch3/``).
+``--set batch3`` the third (``bench/real_bugs_batch3/``); ``--set batch4`` the fourth
+(``bench/real_bugs_batch4/``).
 """
 
 from __future__ import annotations
@@ -42,11 +43,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import real_bugs  # noqa: E402
 import real_bugs_batch3  # noqa: E402
+import real_bugs_batch4  # noqa: E402
 import real_bugs_heldout  # noqa: E402
 from baselines import autotrainer, deepdiagnosis  # noqa: E402
 
 #: the pair batches: the first (tuned on since its first score) and the held-out second one
-SETS = {"first": real_bugs, "heldout": real_bugs_heldout, "batch3": real_bugs_batch3}
+SETS = {
+    "first": real_bugs,
+    "heldout": real_bugs_heldout,
+    "batch3": real_bugs_batch3,
+    "batch4": real_bugs_batch4,
+}
 
 SCORED = ("warning", "error")
 TOOLS = {"autotrainer": autotrainer.MAPS_TO, "deepdiagnosis": deepdiagnosis.MAPS_TO}

@@ -46,9 +46,19 @@ PROPOSED_CODES = {
     "dropout_active_at_eval": "functional dropout (F.dropout without training=self.training) "
     "stays on at evaluation, so predictions are noisy and worse than the trained model; fix: "
     "nn.Dropout modules or training=self.training",
-    "padding_read_as_data": "the model reads its summary from padded positions (the RNN output "
-    "at the last padded time step instead of each sequence's last real step); fix: gather at "
-    "length - 1 or pack the sequences",
+    "target_leakage": "a feature that encodes the label in the training and validation data but "
+    "not at prediction time (a column logged only for positive cases), so the model learns to "
+    "read the label from it and fails on new data; fix: drop features not known at prediction "
+    "time",
+    "normalized_wrong_axis": "inputs standardized along the wrong axis (each sample across its "
+    "features instead of each feature across samples), which erases what the labels depend "
+    "on; fix: per-feature statistics fitted on the training split",
+    "augmentation_too_strong": "a training-time augmentation that destroys or shifts the signal "
+    "(noise in the wrong units, an offset added to every image), so the model trains on inputs "
+    "unlike the data it is evaluated on; fix: an augmentation on the data's own scale",
+    "optimizer_update_wrong": "a hand-written optimizer applies a wrong update rule (momentum "
+    "coefficient on the gradient instead of the velocity, so the velocity never decays and the "
+    "steps grow without bound); fix: v = mu * v + g, or use torch.optim.SGD",
     "categorical_ids_as_numbers": "integer category/token ids fed to the network as numeric "
     "magnitudes, so unrelated categories look close; fix: one-hot or nn.Embedding",
 }

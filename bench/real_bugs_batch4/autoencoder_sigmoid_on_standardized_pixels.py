@@ -28,9 +28,7 @@ def program(seed: int, bug: bool):
     torch.manual_seed(seed)
     model = AutoEncoder(out_act=nn.Sigmoid() if bug else None)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    return train(
-        model, opt, nn.MSELoss(), d, seed=seed, epochs=15, task="regression", quality="r2"
-    )
+    return train(model, opt, nn.MSELoss(), d, seed=seed, epochs=15, task="regression", quality="r2")
 
 
 buggy = partial(program, bug=True)

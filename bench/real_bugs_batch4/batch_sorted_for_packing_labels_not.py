@@ -49,7 +49,7 @@ def program(seed: int, bug: bool):
             xs = xs[order]  # ys stay in sampling order
         return xs, ys
 
-    return train(model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=12, get_batch=collate)
+    return train(model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=8, get_batch=collate)
 
 
 buggy = partial(program, bug=True)

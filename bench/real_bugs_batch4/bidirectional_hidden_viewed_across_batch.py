@@ -43,7 +43,7 @@ def program(seed: int, bug: bool):
     torch.manual_seed(seed)
     model = BiGRU(buggy_view=bug)
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-    return train(model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=12)
+    return train(model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=8)
 
 
 buggy = partial(program, bug=True)

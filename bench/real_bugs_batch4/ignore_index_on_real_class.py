@@ -16,8 +16,6 @@ from torch import nn
 
 from real_bugs_batch4.common import BagClassifier, load, train
 
-
-
 SOURCE = "https://github.com/nyu-mll/jiant/issues/925"
 EXPECTED = ("label_ignored_by_loss",)
 BLOCKS = False

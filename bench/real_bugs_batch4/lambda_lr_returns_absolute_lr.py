@@ -22,7 +22,6 @@ BLOCKS = True
 BASE_LR = 0.02
 
 
-
 def program(seed: int, bug: bool):
     d = load("digits_img", seed)
     torch.manual_seed(seed)
@@ -33,7 +32,13 @@ def program(seed: int, bug: bool):
     else:
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.9**e)
     return train(
-        model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=15, batch_size=16,
+        model,
+        opt,
+        nn.CrossEntropyLoss(),
+        d,
+        seed=seed,
+        epochs=12,
+        batch_size=32,
         epoch_end=lambda epoch, logs: sched.step(),
     )
 

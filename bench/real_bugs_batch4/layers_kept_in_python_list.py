@@ -41,8 +41,15 @@ def program(seed: int, bug: bool):
     model = ListMLP(registered=not bug)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
     return train(
-        model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=15,
-        x_train=x, x_val=xv, x_test=xt,
+        model,
+        opt,
+        nn.CrossEntropyLoss(),
+        d,
+        seed=seed,
+        epochs=15,
+        x_train=x,
+        x_val=xv,
+        x_test=xt,
     )
 
 

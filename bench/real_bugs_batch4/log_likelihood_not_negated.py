@@ -13,7 +13,6 @@ from functools import partial
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from real_bugs_batch4.common import load, small_cnn, train
 

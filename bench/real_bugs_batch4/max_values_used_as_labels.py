@@ -34,8 +34,15 @@ def program(seed: int, bug: bool):
     model = mlp(13, 3, hidden=32)
     opt = torch.optim.Adagrad(model.parameters(), lr=0.05)
     return train(
-        model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=20, batch_size=16,
-        y_train=y, y_val=yv,
+        model,
+        opt,
+        nn.CrossEntropyLoss(),
+        d,
+        seed=seed,
+        epochs=20,
+        batch_size=16,
+        y_train=y,
+        y_val=yv,
     )
 
 

@@ -45,7 +45,14 @@ def program(seed: int, bug: bool):
         return loss, out
 
     return train(
-        model, opt, loss_fn, d, seed=seed, epochs=epochs, batch_size=batch_size, step=step,
+        model,
+        opt,
+        loss_fn,
+        d,
+        seed=seed,
+        epochs=epochs,
+        batch_size=batch_size,
+        step=step,
         epoch_end=(lambda epoch, logs: sched.step()) if bug else None,
     )
 

@@ -37,8 +37,14 @@ def program(seed: int, bug: bool):
         return d.x_train[drawn], d.y_train[drawn]
 
     return train(
-        model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=12,
-        get_batch=get_batch, quality="balanced_accuracy",
+        model,
+        opt,
+        nn.CrossEntropyLoss(),
+        d,
+        seed=seed,
+        epochs=12,
+        get_batch=get_batch,
+        quality="balanced_accuracy",
     )
 
 

@@ -42,8 +42,15 @@ def program(seed: int, bug: bool):
     model = BagClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=5e-3)
     return train(
-        model, opt, nn.CrossEntropyLoss(), d, seed=seed, epochs=12,
-        x_train=x, x_val=xv, x_test=xt,
+        model,
+        opt,
+        nn.CrossEntropyLoss(),
+        d,
+        seed=seed,
+        epochs=12,
+        x_train=x,
+        x_val=xv,
+        x_test=xt,
     )
 
 

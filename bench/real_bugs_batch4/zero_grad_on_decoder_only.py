@@ -22,12 +22,11 @@ EXPECTED = ("zero_grad_missing", "exploding_gradients", "lr_too_high")
 BLOCKS = True
 
 
-
 def program(seed: int, bug: bool):
     d = autoencoder_data(seed, standardize=False)
     torch.manual_seed(seed)
     model = AutoEncoder()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     loss_fn = nn.MSELoss()
 
     def step(xb, yb):

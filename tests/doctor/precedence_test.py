@@ -25,9 +25,18 @@ def test_outranked_only_by_a_listed_cause():
     assert not outranked("dead_relu", {"lr_too_low", "overfitting"})
     assert not outranked("nan_loss", set(CODES))  # a code without an entry yields to nothing
     # growing gradients yield only to uncleared ones, whose fix is zero_grad, not clipping
-    assert causes("exploding_gradients") == ("zero_grad_missing", "eval_mode_during_training")
+    # (or to an LR schedule that grows all run, or targets far off the output's scale)
+    assert causes("exploding_gradients") == (
+        "zero_grad_missing",
+        "eval_mode_during_training",
+        "lr_schedule_unbounded",
+        "unnormalized_targets",
+    )
     assert outranked("lr_too_high", {"zero_grad_missing"})
     assert outranked("lr_too_low", {"lr_schedule_collapsed"})
+    assert outranked("lr_too_low", {"lr_warmup_never_ends"})
+    assert outranked("lr_too_high", {"lr_schedule_unbounded"})
+    assert outranked("loss_not_decreasing", {"unnormalized_targets"})
 
 
 def test_only_underfitting_and_over_regularized_read_one_symptom():

@@ -13,7 +13,8 @@ stage reads it through :func:`outranked`:
   reported the other is not tried (:func:`same_symptom`);
 - a code with no entry yields to nothing: data faults, ``nan_loss`` and ``test_shift`` are
   always reported; ``exploding_gradients`` (gradients 100x their start or their weights are
-  a cause in their own right) yields only to ``zero_grad_missing``, whose fix differs. ``overfitting`` and ``overconfident_predictions`` do
+  a cause in their own right) yields only to ``zero_grad_missing``, whose fix differs (and to
+  an LR schedule that grows all run or regression targets far off the output's scale). ``overfitting`` and ``overconfident_predictions`` do
   not yield to each other: a validation loss that rises while validation accuracy holds is
   both (each rules the other out only where accuracy clearly moves, see their modules).
 """
@@ -95,7 +96,14 @@ RETROACTIVE_CAUSES = (
 #: live symptoms of the activations and gradients: one found before its cause (after the
 #: CONSEQUENCE_HOLD, e.g. units that died from un-averaged accumulated steps long before the
 #: loss climbed to 2x its start) is kept as ``info`` once the cause fires: the cause ranks first
-DEMOTED_BY_LATE_CAUSE = ("dead_relu", "saturated_activations", "vanishing_gradients")
+#: (also a tiny LR seen in a warm-up's first epochs, before the doctor could tell that the
+#: warm-up never ends: it is stepped once per epoch)
+DEMOTED_BY_LATE_CAUSE = (
+    "dead_relu",
+    "saturated_activations",
+    "vanishing_gradients",
+    "lr_too_low",
+)
 _STALL_BUT_PENALTY = tuple(c for c in STALL_CAUSES if c != "over_regularized")
 
 #: symptom code -> (the codes that explain it, why)

@@ -64,3 +64,18 @@ def test_dead_units_found_before_their_cause_become_info_and_stay_warnings_alone
     assert kept == [f]  # no cause: still a warning
     p = F("params_not_updating")  # not a symptom that a late cause demotes
     assert reconsider([p], h, RunFacts(), {"params_not_updating", "lr_too_low"})[0] == [p]
+
+
+def test_a_flat_loss_verdict_is_withdrawn_once_the_epoch_losses_fell_steadily():
+    # exponential_lr_gamma_too_small, fixed: "flat after 50 steps: 2.29", then 0.013 lower
+    # every epoch; withdrawn once 5+ epochs fell in a row to under 97% of 2.29 (2.22)
+    f = F("loss_not_decreasing", recent_loss=2.29)
+    rows = [{"loss": 2.297 - 0.013 * e} for e in range(8)]
+    assert reconsider([f], H(*rows[:6]), RunFacts(), {f.code})[1] == []  # 2.232: still flat
+    assert reconsider([f], H(*rows[:7]), RunFacts(), {f.code})[1] == [f]
+
+
+def test_a_flat_loss_verdict_stays_while_the_epoch_losses_only_wobble():
+    f = F("loss_not_decreasing", recent_loss=2.3)
+    wobble = [{"loss": v} for v in (2.31, 2.29, 2.32, 2.28, 2.31, 2.29, 2.2)]  # one low epoch
+    assert reconsider([f], H(*wobble), RunFacts(), {f.code}) == ([f], [])

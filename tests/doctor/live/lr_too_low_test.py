@@ -57,3 +57,35 @@ def test_adam_with_the_default_eps_at_a_fair_lr_is_silent(kit):
     model = kit.mlp()
     doc = kit.train(model, torch.optim.Adam(model.parameters(), lr=3e-3), steps=60)
     assert "lr_too_low" not in kit.codes(doc)
+
+
+def _scaled_ce(scale):
+    return lambda out, y: torch.nn.functional.cross_entropy(out, y) * scale
+
+
+def test_a_loss_divided_by_the_batch_size_again_names_the_loss_scale(kit):
+    # SGD + momentum on mean cross-entropy / 64: gradients 64x too small, the loss crawls
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    doc = kit.train(model, opt, loss_fn=_scaled_ce(1 / 64))
+    f = kit.one(doc, "lr_too_low")
+    assert f.evidence["max_grad_weight_ratio"] < 0.01
+    assert f.evidence["max_update_ratio"] >= 3e-5  # the old reading alone missed it
+    assert "divided by the batch size" in f.message and "loss is scaled" in f.fix.text
+
+
+def test_the_same_loss_with_adam_or_unscaled_is_silent(kit):
+    model = kit.mlp()
+    adam = torch.optim.Adam(model.parameters(), lr=1e-3)  # scale-free: its steps stay ~lr
+    assert "lr_too_low" not in kit.codes(kit.train(model, adam, loss_fn=_scaled_ce(1 / 64)))
+    model = kit.mlp()
+    sgd = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    assert "lr_too_low" not in kit.codes(kit.train(model, sgd, loss_fn=_scaled_ce(1.0)))
+
+
+def test_slow_plain_sgd_with_healthy_gradients_is_not_blamed_on_the_loss(kit):
+    # plain SGD at a small LR: small steps, but the gradients are of a normal size
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.003)
+    doc = kit.train(model, opt)
+    assert all("divided by the batch size" not in f.message for f in doc.findings)

@@ -26,7 +26,7 @@ last 3 validation losses against the best the finding named)
     - ``info`` while validation accuracy has not clearly fallen and the rise is small on the
       loss's own scale: under :data:`~trainwise.doctor.curves.val_loss_rise.MIN_RELATIVE_RISE`
       of the best (the strict rule's bar: the early, trend-based detection may speak at 5%),
-      within twice the curve's epoch-to-epoch jitter, or worth fewer than
+      or worth fewer than
       :data:`MIN_SAMPLES` validation samples going from a sure answer to chance level
       (rise x validation size / chance loss: on 36 validation samples a mean rise of 0.03
       nats is one sample changing its mind, no trend of the model);
@@ -44,13 +44,8 @@ from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.improving import still_improving
 from trainwise.doctor.curves.overconfident_predictions import accuracy_gain_between
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.trend import jitter
 from trainwise.doctor.curves.underfit import accelerating, underfit_at
-from trainwise.doctor.curves.val_loss_rise import (
-    JITTER_MULTIPLE,
-    MIN_RELATIVE_RISE,
-    MIN_RELATIVE_RISE_TREND,
-)
+from trainwise.doctor.curves.val_loss_rise import MIN_RELATIVE_RISE, MIN_RELATIVE_RISE_TREND
 from trainwise.doctor.finding import Finding
 from trainwise.doctor.precedence import outranked
 
@@ -100,8 +95,6 @@ def _rise(f: Finding, h: CurveHistory, facts: RunFacts) -> tuple[str, str]:
     samples = rise * facts.n_val / chance if facts.n_val and chance else None
     if rise < MIN_RELATIVE_RISE * best_val:
         why = f"{rise / best_val:.0%} above its best, under the {MIN_RELATIVE_RISE:.0%} a material rise needs"
-    elif rise < JITTER_MULTIPLE * jitter(val):
-        why = f"{rise:.3g} above its best, within twice its epoch-to-epoch jitter {jitter(val):.3g}"
     elif samples is not None and samples < MIN_SAMPLES:
         why = (
             f"{rise:.3g} above its best, as much as {samples:.1f} of the {facts.n_val} "

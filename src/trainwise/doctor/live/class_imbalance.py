@@ -5,13 +5,17 @@ The preflight check (``preflight/class_imbalance.py``) reports skewed class shar
 This rule warns only on evidence from the run. On probed steps it tallies, per class, the
 training samples and the right predictions (the model's output read by a hook, the targets
 given to ``Doctor.step``: :class:`~trainwise.doctor.live.class_outputs.ClassOutputs`), per
-epoch. At the first step of the next epoch it judges that epoch (merged with the one before
-when it holds fewer than :attr:`ClassImbalance.MIN_SMALL` samples of the small classes): the
-small classes' pooled recall (classes under ``RATIO`` of the largest, as the preflight check)
-against the other classes' pooled recall. A hit is an epoch after the first in which the
-other classes are learned (recall >= :attr:`~ClassImbalance.LEARNED`) while the small ones
-are recalled at most :attr:`~ClassImbalance.GAP` times as often; two judged epochs in a row
-fire the warning.
+epoch. At the first step of the next epoch it judges that epoch (pooled with the epochs
+before it, back to the second and at most :attr:`ClassImbalance.SPAN` in all, until they hold
+:attr:`ClassImbalance.MIN_SMALL` samples of the small classes): it fires when, in an epoch
+after the first,
+
+- the training loss has stopped falling (the epoch's mean loss at least
+  :attr:`~ClassImbalance.PLATEAU` of the epoch before's): a model still learning takes the
+  small classes last, often epochs after the large ones, and is not judged;
+- the other classes are learned (pooled recall >= :attr:`~ClassImbalance.LEARNED`);
+- the small classes (under ``RATIO`` of the largest, as the preflight check) are recalled at
+  most :attr:`~ClassImbalance.GAP` times as often.
 
 Handled imbalance ends the rule silently (the preflight ``info`` stands): a loss whose class
 weights fall as the class counts rise (rank correlation <= :attr:`~ClassImbalance.INVERSE`,
@@ -36,7 +40,6 @@ from trainwise.doctor.live.class_outputs import known_weights, rank_correlation
 from trainwise.doctor.live.context import LiveContext, target_counts
 from trainwise.doctor.live.loss_graph import LOSS_OPS
 from trainwise.doctor.live.rule import LiveRule, num
-from trainwise.doctor.live.streak import Streak
 from trainwise.doctor.live.unshuffled_data import batch_classes, host_classes
 from trainwise.doctor.preflight.class_imbalance import FIX, describe, imbalance_of
 from trainwise.doctor.preflight.loss_kind import loss_kind
@@ -73,12 +76,17 @@ class ClassImbalance(LiveRule):
     every_step = True
     #: steps whose batch targets are counted (then probes only)
     WINDOW = 64
-    #: small-class samples an epoch's verdict needs (else merged with the epoch before)
+    #: small-class samples a verdict needs (else the epochs before are added)
     MIN_SMALL = 12
+    #: epochs a verdict may pool (the first epoch, a model just starting, never counts)
+    SPAN = 4
     #: the other classes' recall: the model has learned the task, not just started
     LEARNED = 0.7
     #: small classes recalled at most this share as often as the others: ignored
     GAP = 0.5
+    #: the epoch's mean training loss at least this share of the epoch before's: it has
+    #: stopped falling (a model still learning takes the small classes last)
+    PLATEAU = 0.9
     #: batches with the smallest class share >= this of the largest: a balanced sampler
     BALANCED = 0.5
     #: loss weights with a rank correlation <= this with the class counts: inverse frequency
@@ -87,12 +95,10 @@ class ClassImbalance(LiveRule):
     SPREAD = 1.5
     #: batch samples the sampler judgment needs
     MIN_BATCH_SAMPLES = 200
-    _streaks = ("streak",)
     _state = ("done", "batch_counts", "tallies", "judged", "losses")
 
     def __init__(self) -> None:
         super().__init__()
-        self.streak = Streak(need=2)
         self.batch_counts: dict[str, int] = {}  # class -> samples in the batches counted
         #: epoch -> [seen per class, right per class, [first tallied step]]
         self.tallies: dict[str, list[list[float]]] = {}
@@ -110,13 +116,15 @@ class ClassImbalance(LiveRule):
             acc[0], acc[1] = acc[0] + ctx.loss, acc[1] + 1
         if ctx.step < self.WINDOW or ctx.probe is not None:
             self._count_batch(ctx)
-        self._tally(ctx)
-        while self.judged + 1 < ctx.epoch and not self.done:
+        for old in [k for k in self.losses if int(k) < ctx.epoch - 2]:
+            del self.losses[old]  # a verdict compares an epoch with the one before it
+        found: list[Finding] = []
+        while self.judged + 1 < ctx.epoch and not self.done and not found:
             self.judged += 1
             found = self._judge(ctx, self.judged)
-            if found:
-                return found
-        return []
+        if not self.done:
+            self._tally(ctx)  # after judging: a new epoch's tally drops the oldest one
+        return found
 
     def _count_batch(self, ctx: LiveContext) -> None:
         if ctx.host_targets is not None:
@@ -135,8 +143,8 @@ class ClassImbalance(LiveRule):
         if key not in self.tallies:
             c = t["classes"]
             self.tallies[key] = [[0.0] * c, [0.0] * c, [float(ctx.step)]]
-            for old in [k for k in self.tallies if int(k) < ctx.epoch - 1]:
-                del self.tallies[old]  # a verdict reads this epoch and the one before
+            for old in [k for k in self.tallies if int(k) <= ctx.epoch - self.SPAN - 1]:
+                del self.tallies[old]  # a verdict pools at most SPAN epochs
         seen, right, _ = self.tallies[key]
         for k in range(min(len(seen), t["classes"])):
             seen[k] += t["seen"][k]
@@ -186,8 +194,10 @@ class ClassImbalance(LiveRule):
             return []
         r_small = sum(right[c] for c in small) / n_small
         r_large = sum(right[c] for c in large) / n_large
-        hit = r_large >= self.LEARNED and r_small <= self.GAP * r_large
-        if not self.streak.update(hit, step=int(first), epoch=epoch):
+        fall = self._loss_fall(epoch)
+        if fall is None or fall < self.PLATEAU:
+            return []  # the loss still falls: the small classes may come later
+        if r_large < self.LEARNED or r_small > self.GAP * r_large:
             return []
         recall = {c: right[c] / seen[c] for c in sorted(counts) if c < len(seen) and seen[c]}
         acc = sum(right) / max(sum(seen), 1.0)
@@ -202,12 +212,12 @@ class ClassImbalance(LiveRule):
                 f"{span} it recalled them {pct(r_small)} of the time ({worst}) against "
                 f"{pct(r_large)} for the other classes (overall accuracy {num(acc)}, "
                 f"{pct(ev['majority_count'] / sum(counts.values()))} of the samples being class "
-                f"{ev['majority_class']}), for the second judged epoch in a row. The classes "
-                f"are imbalanced ({describe(ev)}), and neither the loss's class weights nor the "
-                "batches make up for it.",
+                f"{ev['majority_class']}), while the training loss has stopped falling "
+                f"({num(fall)}x the epoch before's). The classes are imbalanced ({describe(ev)}), "
+                "and neither the loss's class weights nor the batches make up for it.",
                 FIX,
-                step=self.streak.since_step,
-                epoch=self.streak.since_epoch,
+                step=int(first),
+                epoch=epochs[0],
                 where="predictions",
                 evidence={
                     **ev,
@@ -217,22 +227,35 @@ class ClassImbalance(LiveRule):
                     "samples": {c: int(seen[c]) for c in sorted(counts) if c < len(seen)},
                     "accuracy": acc,
                     "epochs": [e + 1 for e in epochs],
+                    "loss_ratio": fall,
                 },
             )
         ]
 
+    def _loss_fall(self, epoch: int) -> float | None:
+        """The epoch's mean training loss over the epoch before's (None if either is
+        missing)."""
+        this, before = self.losses.get(str(epoch)), self.losses.get(str(epoch - 1))
+        if not this or not before or not this[1] or not before[1] or before[0] <= 0:
+            return None
+        return (this[0] / this[1]) / (before[0] / before[1])
+
     def _merged(self, epoch: int, small: list[int]) -> tuple[Any, ...] | None:
-        """``(seen, right, epochs, first step)`` of ``epoch``, with the epoch before added
-        when ``epoch`` alone holds fewer than :attr:`MIN_SMALL` small-class samples."""
+        """``(seen, right, epochs, first step)`` of ``epoch``, with the epochs before it
+        added (back to epoch 1, at most :attr:`SPAN` in all) until they hold
+        :attr:`MIN_SMALL` small-class samples."""
         this = self.tallies.get(str(epoch))
         if this is None:
             return None
         seen, right, (first,) = [list(v) for v in this]
         epochs = [epoch]
-        before = self.tallies.get(str(epoch - 1))
-        n_small = sum(seen[c] for c in small if c < len(seen))
-        if before is not None and n_small < self.MIN_SMALL and len(before[0]) == len(seen):
+        for e in range(epoch - 1, max(0, epoch - self.SPAN), -1):
+            if sum(seen[c] for c in small if c < len(seen)) >= self.MIN_SMALL:
+                break
+            before = self.tallies.get(str(e))
+            if before is None or len(before[0]) != len(seen):
+                break
             seen = [a + b for a, b in zip(seen, before[0])]
             right = [a + b for a, b in zip(right, before[1])]
-            epochs, first = [epoch - 1, epoch], before[2][0]
+            epochs, first = [e, *epochs], before[2][0]
         return seen, right, epochs, first

@@ -9,8 +9,10 @@ hook on the root module keeps the step's last training output (a reference, no c
 tensor hook on that output keeps the gradient the loss sends back into it. For a softmax
 cross-entropy with class weights ``w`` and any reduction scale ``s``, that gradient is
 ``s * w[y_i] * (p_i - onehot(y_i))`` (``p_i`` the softmax of the output), so
-``sum(-g[i, y_i]) / sum(1 - p[i, y_i])`` over the samples of class ``c`` is ``s * w[c]``: the
-weights up to one scale, which is all a comparison with the class counts needs. When the
+``k_i = -g[i, y_i] / (1 - p[i, y_i])`` is ``s * w[y_i]``; divided by its batch mean it is
+free of ``s`` (which a mean reduction ties to the batch), and averaged over the samples of
+class ``c`` (weighted by ``1 - p``) it gives ``w[c]`` up to one scale, which is all a
+comparison with the class counts needs. When the
 gradient does not have that form (label smoothing, a focal loss, an MSE on the outputs) the
 residual says so and no weights are inferred.
 
@@ -230,7 +232,12 @@ def _weight_parts(z: torch.Tensor, grad: torch.Tensor, y: torch.Tensor):
     onehot = torch.zeros_like(p).scatter_(1, idx, 1.0)
     resid = ((g - k[:, None] * (p - onehot)) ** 2 * usable[:, None]).sum().reshape(1)
     total = ((g**2) * usable[:, None]).sum().reshape(1)
-    return -gy * usable, margin * usable, resid, total
+    # k is w[y] over the batch's total weight (mean reduction) or w[y] (sum): dividing by
+    # the batch's mean k leaves w[y] / mean batch weight, free of the batch size (an
+    # unweighted loss then reads exactly 1 for every class, a short last batch included)
+    kbar = (k * usable).sum() / usable.sum().clamp_min(1.0)
+    scale = torch.where(kbar > 0, 1.0 / kbar.clamp_min(1e-30), torch.zeros_like(kbar))
+    return -gy * usable * scale, margin * usable, resid, total
 
 
 def known_weights(loss_fn: Any, outputs: ClassOutputs | None) -> tuple[dict[int, float], str] | None:

@@ -360,13 +360,14 @@ def _non_negative_regression(graph: LossGraph, t: torch.Tensor, loss: str, base:
     if below < MIN_SHARE or lost < MIN_LOST:
         return []
     name = {"Relu": "ReLU", "Softplus": "softplus", "Exp": "exp", "Clamp": "clamp"}[op]
+    # a ReLU or clamp cut flat passes no gradient; softplus and exp only flatten towards it
+    dead = f", and outputs pushed under {num(lo)} stop learning" if op in ("Relu", "Clamp") else ""
     return [
         _finding(
             f"The model's output goes through a {name} (its values are >= {num(lo)}) but "
             f"{below:.0%} of the {loss} targets lie below that ({num(t_lo)} to {num(t_hi)}): "
-            "those can be predicted as "
-            f"{num(lo)} at best, so {lost:.0%} of the targets' variance stays out of reach "
-            f"(R² at most {num(1 - lost)}) and outputs pushed under {num(lo)} stop learning.",
+            f"those can be predicted as {num(lo)} at best, so {lost:.0%} of the targets' "
+            f"variance stays out of reach (R² at most {num(1 - lost)}){dead}.",
             Fix(
                 f"remove the final {name}: a regression output is the last linear layer's "
                 "value, with no activation (standardized targets are about half negative); "

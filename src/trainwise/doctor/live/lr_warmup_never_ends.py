@@ -50,6 +50,7 @@ class LrWarmupNeverEnds(LiveRule):
         "peak",
         "ramp",
         "ramps",
+        "restarts",
         "restarts_at_epoch",
         "epoch_rises",
         "inner_changes",
@@ -64,6 +65,7 @@ class LrWarmupNeverEnds(LiveRule):
         self.ramp: list | None = None
         #: finished ramps: [first step, its epoch, length, start LR, top LR]
         self.ramps: list[list] = []
+        self.restarts = 0  # ramps finished by a one-step fall, in a row
         self.restarts_at_epoch = True  # every restart so far came as an epoch began
         self.epoch_rises: list[float] = []  # LR increments when an epoch began
         self.inner_changes = 0  # LR changes inside an epoch
@@ -95,9 +97,11 @@ class LrWarmupNeverEnds(LiveRule):
         if lr < prev / RAMP:  # a one-step fall: the ramp, if it was one, ends here
             if ramp[3] >= RAMP * ramp[2] and ramp[4] >= 0.5 * (ctx.step - ramp[0] - 1):
                 self.ramps.append([ramp[0], ramp[1], ctx.step - ramp[0], ramp[2], ramp[3]])
+                self.restarts += 1
                 self.restarts_at_epoch = self.restarts_at_epoch and new_epoch
-            else:
-                self.ramps = []  # a decay, not a restart: the sawtooth must be unbroken
+                del self.ramps[: -RAMPS - 1]  # bounded state: only the last ones are compared
+            else:  # a decay, not a restart: the sawtooth must be unbroken
+                self.ramps, self.restarts, self.restarts_at_epoch = [], 0, True
             self.ramp = [ctx.step, ctx.epoch, lr, lr, 0]
         elif lr > prev:
             ramp[3], ramp[4] = max(ramp[3], lr), ramp[4] + 1
@@ -130,7 +134,7 @@ class LrWarmupNeverEnds(LiveRule):
             ctx,
             f"The learning-rate warm-up starts over every {last[2]} steps{each}: the LR climbs "
             f"from {num(last[3])} to {num(last[4])} and falls back to {num(ctx.lr)} in one "
-            f"step, {len(self.ramps)} times so far, so it never gets near its configured value "
+            f"step, {self.restarts} times so far, so it never gets near its configured value "
             f"{num(c)} ({source}; the highest LR so far is {num(self.peak / c)}x it): the "
             "warm-up's step counter restarts (the batch index within the epoch, or a scheduler "
             "built inside the epoch loop), so the run trains at a fraction of its learning rate "
@@ -143,7 +147,7 @@ class LrWarmupNeverEnds(LiveRule):
                 "configured_from": source,
                 "peak_lr": self.peak,
                 "period_steps": last[2],
-                "restarts": len(self.ramps),
+                "restarts": self.restarts,
                 "ramp_starts": [r[0] for r in self.ramps],
             },
         )

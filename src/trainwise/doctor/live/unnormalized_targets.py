@@ -15,8 +15,8 @@ Evidence, both needed:
   deviation) and above half the start, on :data:`NEED` (3) probes in a row; or the loss went
   non-finite (then an error: the run diverged).
 
-A regression on unscaled targets whose loss does fall (a larger Adam LR, a bias initialized at
-the mean) stays silent. Named before its symptoms (``exploding_gradients``, ``lr_too_high``,
+A regression on unscaled targets whose loss does fall below the mean's level (a larger Adam LR,
+targets tens rather than thousands of units large) stays silent. Named before its symptoms (``exploding_gradients``, ``lr_too_high``,
 ``loss_not_decreasing``), see :mod:`~trainwise.doctor.precedence`.
 """
 
@@ -36,8 +36,7 @@ NEED = 3
 
 _FIX = Fix(
     "standardize the targets with the training split's mean and std (y - mean) / std, train "
-    "on those, and invert it on the predictions (pred * std + mean); or initialize the output "
-    "bias at the targets' mean",
+    "on those, and invert it on the predictions (pred * std + mean)",
 )
 
 

@@ -13,7 +13,8 @@ step, which the probes measure (the update norm of every probed step that is not
 first). A layer *jumped* when ``d >= 0.5 n`` and ``d >= 4 k u`` (``u``: the largest update norm
 of that layer on a probe). A boundary counts when a layer jumped **and** the loss of the new
 epoch's first step went back at least half way from the previous epoch's last losses (median
-of 3) to the run's first losses (:meth:`LossTrack.start`), or the loss had not fallen. Rule:
+of 3) to the run's first losses (:meth:`LossTrack.start`) or to within :data:`NEAR_START` (0.75)
+of them, or the loss had not fallen (a rollback to a trained checkpoint stays far below). Rule:
 :attr:`WeightsResetDuringTraining.NEED` (2) such boundaries (error: the model cannot learn
 beyond one epoch). A warm restart of the LR, a fine-tuning run that loads its pretrained
 weights once before the loop, or a learning rate so high that steps are large all stay silent:
@@ -42,6 +43,8 @@ from trainwise.doctor.live.rule import LiveRule, num
 JUMP = 0.5
 #: ... and this many times what ``k`` steps of the largest probed update could move it
 STEPS_MARGIN = 4.0
+#: a loss at least this share of the run's first losses is back near its start
+NEAR_START = 0.75
 
 
 def reaches(loss: Any, ids: set[int]) -> bool | None:
@@ -86,6 +89,7 @@ class WeightsResetDuringTraining(LiveRule):
         self.rec_epoch: int | None = None  # the epoch of the last recorded step
         #: epoch-first steps recorded, not yet judged: the facts measure() found there
         self._pending: dict[int, dict[str, Any]] = {}
+        self._step_size: dict[str, float] = {}  # layer -> largest probed step / its norm
 
     def measure(self, entry, layout, probed: bool) -> torch.Tensor | bool | None:
         first = entry.epoch != self.rec_epoch
@@ -156,6 +160,7 @@ class WeightsResetDuringTraining(LiveRule):
                 continue
             if d >= JUMP * norm and d >= STEPS_MARGIN * k * u:
                 out[n] = d / norm
+                self._step_size[n] = u / norm
         return out
 
     def _loss_back(self, ctx: LiveContext) -> bool:
@@ -166,7 +171,9 @@ class WeightsResetDuringTraining(LiveRule):
         end = statistics.median(before)
         if end >= start:
             return True  # the loss had not fallen: nothing to see it lose
-        return ctx.loss >= end + 0.5 * (start - end)
+        # half way back, or near the start level (one batch's loss is noisy); a rollback to
+        # a trained checkpoint stays far below both
+        return ctx.loss >= min(end + 0.5 * (start - end), NEAR_START * start)
 
     def _finding(self, ctx: LiveContext) -> Finding:
         first = self.boundaries[0]
@@ -184,7 +191,8 @@ class WeightsResetDuringTraining(LiveRule):
             worst = max(layers, key=layers.get)
             what = (
                 f"{len(layers)} layer weights jumped (e.g. '{worst}' moved by "
-                f"{num(layers[worst])}x its norm, far more than any optimizer step moved it)"
+                f"{num(layers[worst])}x its norm, while the largest optimizer step the probes "
+                f"saw moved it by {num(self._step_size.get(worst))}x)"
             )
             where = worst
         return self.finding(

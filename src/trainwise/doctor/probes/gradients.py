@@ -6,12 +6,15 @@ import math
 
 import torch
 
+from trainwise.doctor.probes.norms import norms
+
 
 def grad_stats(params: list[tuple[str, torch.Tensor]]) -> dict[str, dict[str, float | str]]:
     """For each ``(name, parameter)``: ``{"norm", "rms", "status"}`` where status is "ok",
     "none" (no ``.grad``: the parameter took no part in the loss) or "zero" (a gradient that
     is exactly zero everywhere). ``rms = norm / sqrt(numel)`` compares layers of different
-    sizes. One norm per tensor and one host transfer for all of them.
+    sizes. The norms in one call (:func:`~trainwise.doctor.probes.norms.norms`) and one host
+    transfer for all of them.
 
     >>> w = torch.nn.Parameter(torch.ones(2, 2)); w.grad = torch.full((2, 2), 3.0)
     >>> grad_stats([("w", w)])["w"]
@@ -27,8 +30,8 @@ def grad_stats(params: list[tuple[str, torch.Tensor]]) -> dict[str, dict[str, fl
             grads.append(p.grad.detach())
     if grads:
         with torch.no_grad():
-            norms = torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]).tolist()
-        for name, g, n in zip(names, grads, norms):
+            values = torch.stack(norms(grads)).tolist()
+        for name, g, n in zip(names, grads, values):
             status = "zero" if n == 0.0 else "ok"
             out[name] = {"norm": n, "rms": n / math.sqrt(max(g.numel(), 1)), "status": status}
     return out

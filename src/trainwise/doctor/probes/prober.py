@@ -6,7 +6,7 @@ from typing import Any
 
 from torch import nn
 
-from trainwise.doctor.probes.activations import ActivationProbe
+from trainwise.doctor.probes.activations import ActivationProbe, leaf_modules
 from trainwise.doctor.probes.gradients import grad_stats
 from trainwise.doctor.probes.layout import ModelLayout
 from trainwise.doctor.probes.reading import ProbeReading, input_rms, output_spread
@@ -33,6 +33,10 @@ class Prober:
         self.last_snapshot: WeightSnapshot | None = None
         self._acts: ActivationProbe | None = None
         self._order_known = False
+        # the model's leaf modules, walked at the first arm: a probe of a small net costs
+        # about as much again when each one walks the module tree (modules added to the
+        # model after that first probe are not hooked)
+        self._leaves: list | None = None
 
     def arm(self, step: int) -> None:
         """Prepare to probe ``step`` (idempotent for the same step)."""
@@ -42,7 +46,9 @@ class Prober:
         self.snapshot = WeightSnapshot(self.layout.params)
         self.last_snapshot = self.snapshot
         known = self.layout.module_order if self._order_known else None
-        self._acts = ActivationProbe(self.model, known).attach()
+        if self._leaves is None:
+            self._leaves = leaf_modules(self.model)
+        self._acts = ActivationProbe(self.model, known, self._leaves).attach()
         self.armed_step = step
 
     def disarm(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from trainwise.doctor.probes.norms import norms
+
 
 class WeightSnapshot:
     """A detached copy of parameters at one moment.
@@ -27,20 +29,21 @@ class WeightSnapshot:
 
     def ratios(self, params: list[tuple[str, torch.Tensor]]) -> dict[str, dict[str, float]]:
         """``{name: {"update", "weight", "ratio"}}`` (norms; ratio is update / weight, inf for
-        a zero weight that moved, 0 for one that did not)."""
-        names, ups, ws = [], [], []
+        a zero weight that moved, 0 for one that did not). The differences and the norms are
+        taken in one call each (``torch._foreach_*``) and read in one host transfer."""
+        names, news, olds = [], [], []
+        for n, p in params:
+            old = self.values.get(n)
+            if old is None or old.shape != p.shape:
+                continue
+            names.append(n)
+            news.append(p.detach())
+            olds.append(old)
+        if not names:
+            return {}
         with torch.no_grad():
-            for n, p in params:
-                old = self.values.get(n)
-                if old is None or old.shape != p.shape:
-                    continue
-                names.append(n)
-                ups.append(torch.linalg.vector_norm((p.detach() - old).float()))
-                ws.append(torch.linalg.vector_norm(old.float()))
-            if not names:
-                return {}
-            u = torch.stack(ups).tolist()
-            w = torch.stack(ws).tolist()
+            values = torch.stack(norms(_differences(news, olds)) + norms(olds)).tolist()
+        u, w = values[: len(names)], values[len(names) :]
         out = {}
         for n, un, wn in zip(names, u, w):
             ratio = un / wn if wn > 0 else (0.0 if un == 0 else float("inf"))
@@ -49,3 +52,12 @@ class WeightSnapshot:
 
     def get(self, name: str) -> torch.Tensor | None:
         return self.values.get(name)
+
+
+def _differences(news: list[torch.Tensor], olds: list[torch.Tensor]) -> list[torch.Tensor]:
+    """``new - old`` for each pair: one ``torch._foreach_sub`` call (on CPU the same kernel as
+    the operator, pair by pair), the operator itself where the foreach op refuses the lists."""
+    try:
+        return list(torch._foreach_sub(news, olds))
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return [a - b for a, b in zip(news, olds)]
