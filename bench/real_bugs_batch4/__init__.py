@@ -1,6 +1,6 @@
 """A fourth, held-out batch of buggy/fixed program pairs of real user mistakes.
 
-Written on 2026-12-08 (01:20-02:45 UTC) while other helpers changed the doctor's rules, by
+Written on 2026-12-08 (01:17-01:58 UTC) while other helpers changed the doctor's rules, by
 someone who read none of those changes, nor the doctor's code beyond the names in
 ``trainwise.doctor.finding.CODES`` (at commit 76f514a), nor any doctor output or earlier score
 while writing them (see ``PAIRS.md``). Other public sources than batches 1-3, architectures they

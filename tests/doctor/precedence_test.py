@@ -10,6 +10,7 @@ from trainwise.doctor.precedence import (
     causes,
     outranked,
     same_symptom,
+    withdrawn_by_late_cause,
 )
 
 
@@ -37,6 +38,8 @@ def test_outranked_only_by_a_listed_cause():
     assert outranked("lr_too_low", {"lr_warmup_never_ends"})
     assert outranked("lr_too_high", {"lr_schedule_unbounded"})
     assert outranked("loss_not_decreasing", {"unnormalized_targets"})
+    # a net stopped by a collapsed LR sits at chance: its accuracy says nothing about the labels
+    assert withdrawn_by_late_cause("labels_unrelated", {"lr_schedule_collapsed"})
 
 
 def test_only_underfitting_and_over_regularized_read_one_symptom():

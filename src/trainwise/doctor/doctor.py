@@ -56,8 +56,10 @@ class Doctor(StepJudging):
             targets: integer -> classification, floats -> regression).
         loss_fn: the loss function (default None; needed for the live loss/output check and
             the trivial-loss reference of ``loss_not_decreasing``).
-        probe_every: late probe interval in steps (default None: about 64 probes over
-            ``total_steps``, 16 when that is unknown); the first 8 steps are always probed.
+        probe_every: late probe interval in steps (default None: 16, or about 64 probes over
+            ``total_steps`` when that exceeds ~1,000 steps; see
+            :func:`~trainwise.doctor.probes.schedule.auto_every`); the first 8 steps are always
+            probed.
         total_steps: planned optimizer steps (default None); sets the probe interval and when
             ``loss_not_decreasing`` judges (8% of the run).
         total_epochs: planned epochs for the curve rules (default None).

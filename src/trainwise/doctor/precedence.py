@@ -113,9 +113,10 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "the preflight check already named the sorted label order: one report is enough",
     ),
     "labels_unrelated": (
-        ("unnormalized_inputs", "lr_schedule_unbounded"),
+        ("unnormalized_inputs", "lr_schedule_unbounded", "lr_schedule_collapsed"),
         "constant inputs leave every model at chance whatever the labels: the inputs are the "
-        "fault; a net blown up by an ever-growing LR sits at chance too",
+        "fault; a net blown up by an ever-growing LR, or stopped by a collapsed one, sits at "
+        "chance too, so its accuracy says nothing about the labels",
     ),
     "labels_collapsed": (
         ("labels_collapsed",),

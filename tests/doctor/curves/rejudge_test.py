@@ -80,6 +80,7 @@ def test_an_early_verdict_on_a_run_that_keeps_improving_ends_as_info():
     (f,) = doctor._findings
     assert f.severity == "info" and "still improving" in f.message
     assert "Train longer" in f.message and "more epochs at this pace" in f.message
+    assert f.fix.text.startswith("train longer")  # not "a bigger model" while it improves
     assert "underfitting" not in doctor._codes
 
 

@@ -125,3 +125,28 @@ def test_multi_label_targets_are_never_class_imbalance():
         doc.epoch_end({"loss": float(loss.detach())})
     doc.close()
     assert of(doc, "class_imbalance") == [] and of(doc, "class_weights_inverted") == []
+
+
+def test_binary_outputs_are_judged_through_the_losss_threshold():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(600, 8, generator=g)
+    y = (torch.rand(600, generator=g) < 0.06).float()  # 1:15, and nothing in x predicts it
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    doc = Doctor(model, opt)  # no loss_fn: the threshold (logits: 0) comes from the graph
+    doc.check_data(x, y, task="binary")
+    for _ in range(10):
+        total = 0.0
+        for idx in torch.randperm(600, generator=g).split(32):
+            opt.zero_grad()
+            loss = nn.functional.binary_cross_entropy_with_logits(model(x[idx])[:, 0], y[idx])
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=x[idx], targets=y[idx])
+            total += float(loss.detach())
+        doc.epoch_end({"loss": total / 19})
+    doc.close()
+    warn = [f for f in of(doc, "class_imbalance") if f.severity == "warning"]
+    assert len(warn) == 1 and warn[0].evidence["small_classes"] == [1]
+    assert warn[0].evidence["recall"][1] <= 0.5 * warn[0].evidence["recall"][0]

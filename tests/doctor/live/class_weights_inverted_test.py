@@ -58,7 +58,9 @@ def test_weights_that_grow_with_the_counts_fire_with_numbers(give_loss):
     w = ev["weights"]  # normalised to mean 1: the frequencies 0.8 / 0.12 / 0.08, times 3
     assert w[0] == pytest.approx(2.4, rel=0.05) and w[2] == pytest.approx(0.24, rel=0.05)
     assert ev["suggested_weights"][2] == pytest.approx(600 / (3 * 48))
-    assert "1 / its frequency" in f.fix.text and f.fix.overrides == {"data.class_weight": "balanced"}
+    assert "1 / its frequency" in f.fix.text and f.fix.overrides == {
+        "data.class_weight": "balanced"
+    }
     # the inverted weights are why small classes would be ignored: the symptom yields to them
     assert [g.severity for g in of(doc, "class_imbalance")] == ["info"]
 

@@ -93,3 +93,24 @@ def test_reaches_stops_at_the_watched_parameters():
     loss = (w * v).sum()
     assert reaches(loss, {id(w)}) and not reaches(loss, {123})
     assert reaches(torch.tensor(1.0), {id(w)}) is None
+
+
+def test_a_diverging_run_is_no_reset(kit):
+    # a summed loss with momentum: between epochs of 2 steps the weights blow up, a jump no
+    # probed step explains, but to no initial size and with a loss far above its start
+    x, y = kit.data(n=128)
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    doc = Doctor(model, opt)
+    for _ in range(30):
+        for i in range(2):
+            xb, yb = x[i * 64 :][:64], y[i * 64 :][:64]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb, reduction="sum")
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=xb, targets=yb)
+        doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    assert "weights_reset_during_training" not in kit.codes(doc)
+    assert "lr_too_high" in kit.codes(doc)

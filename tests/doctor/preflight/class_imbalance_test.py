@@ -1,14 +1,20 @@
 import numpy as np
 import pytest
 
-from trainwise.doctor.preflight.class_imbalance import check_class_imbalance
+from trainwise.doctor.preflight.class_imbalance import (
+    check_class_imbalance,
+    describe,
+    imbalance_of,
+)
 
 
 @pytest.mark.parametrize("ratio", [0.02, 0.1])
 def test_seeded_imbalance_fires_with_exact_counts(bundle, ratio):
     healthy, b = bundle("digits"), bundle("digits", imbalance=ratio)
     (f,) = check_class_imbalance(b.y_train, num_classes=10)
-    assert (f.code, f.severity, f.where) == ("class_imbalance", "warning", "y_train")
+    # skewed shares alone are info: the warning needs the run's evidence (the live rule)
+    assert (f.code, f.severity, f.where) == ("class_imbalance", "info", "y_train")
+    assert "warns if the run shows the model ignoring them" in f.message
     counts = np.bincount(healthy.y_train.numpy(), minlength=10)
     kept = [int(counts[0])] + [max(1, round(ratio * int(c))) for c in counts[1:]]
     assert f.evidence["counts"] == dict(enumerate(kept))
@@ -22,9 +28,10 @@ def test_builtin_class_balance_is_silent(bundle, name):
     assert check_class_imbalance(bundle(name).y_train) == []
 
 
-def test_a_declared_class_with_no_samples_fires():
+def test_a_declared_class_with_no_samples_is_a_warning_at_once():
     y = np.repeat([0, 1, 2], 40)
     (f,) = check_class_imbalance(y, num_classes=4)
+    assert f.severity == "warning"  # nothing to learn it from, whatever the loop does
     assert f.evidence["minority_class"] == 3 and f.evidence["minority_count"] == 0
     assert "none at all" in f.message
     assert check_class_imbalance(y) == []  # not declared: three balanced classes
@@ -44,3 +51,13 @@ def test_multi_label_targets_are_not_classes():
     assert check_class_imbalance(y) == []
     one_hot = np.eye(2)[np.array([0] * 590 + [1] * 10)]  # one class per row: still imbalance
     assert [f.code for f in check_class_imbalance(one_hot)] == ["class_imbalance"]
+
+
+def test_imbalance_summary_and_its_words():
+    ev = imbalance_of({0: 500, 1: 100, 2: 30, 3: 20})
+    assert ev["small_classes"] == [2, 3] and ev["ratio"] == pytest.approx(0.04)
+    assert (
+        describe(ev)
+        == "2 classes (2, 3) have 20 to 30 training samples each against 500 for class 0 (1:25)"
+    )
+    assert imbalance_of({0: 5}) is None and imbalance_of({0: 900, 1: 600}) is None

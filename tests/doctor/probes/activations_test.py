@@ -4,6 +4,7 @@ from torch import nn
 from trainwise.doctor.probes.activations import (
     ActivationProbe,
     activation_kind,
+    leaf_modules,
     relu_alive,
     saturated_mask,
 )
@@ -65,3 +66,51 @@ def test_relu_alive_is_any_positive_value_per_unit_nan_and_inf_included():
                 units = t.transpose(0, 1).reshape(t.shape[1], -1) if t.ndim > 1 else t
                 want = (units > 0).any(dim=-1) if t.ndim > 1 else units > 0
                 assert torch.equal(relu_alive(t), want)
+
+
+def _net():
+    torch.manual_seed(3)
+    return nn.Sequential(
+        nn.Conv1d(1, 6, 3), nn.ReLU(), nn.Flatten(), nn.Linear(12, 5), nn.Tanh(),
+        nn.Linear(5, 4), nn.ReLU6(), nn.Linear(4, 1), nn.Sigmoid(),
+    )  # fmt: skip
+
+
+def test_stats_are_the_per_layer_shares_read_in_one_go():
+    model = _net()
+    probe = ActivationProbe(model).attach()
+    for _ in range(2):  # two forwards: the saturated shares are averaged, the masks or-ed
+        model(torch.randn(8, 1, 4) * 3)
+    probe.detach()
+    got = probe.stats()
+    assert list(got) == ["1", "4", "6", "8"]
+    for name in ("1", "6"):  # what stats() computed layer by layer before
+        a = probe.alive[name]
+        want = {"kind": "relu", "units": a.numel(), "dead": 1.0 - float(a.float().mean())}
+        assert got[name] == {**want, "output_layer": False}
+    for name, kind in (("4", "tanh"), ("8", "sigmoid")):
+        want = float(torch.stack(probe._sat[name]).mean())
+        assert got[name] == {"kind": kind, "saturated": want, "output_layer": name == "8"}
+
+
+def test_a_probe_given_the_leaves_reads_what_a_probe_walking_the_model_reads():
+    model = _net()
+    leaves = leaf_modules(model)
+    assert [(n, k, p) for n, _, k, p in leaves][:3] == [
+        ("0", None, True), ("1", "relu", False), ("2", None, False),
+    ]  # fmt: skip
+    x = torch.randn(8, 1, 4)
+    first = ActivationProbe(model).attach()
+    model(x)
+    first.detach()
+    for known in (None, first.order):
+        walked, given = (
+            ActivationProbe(model, known).attach(),
+            ActivationProbe(model, known, leaves),
+        )
+        given.attach()
+        model(x)
+        walked.detach()
+        given.detach()
+        assert given.stats() == walked.stats() and given.order == walked.order
+        assert len(given.handles) == 0 and not any(m._forward_hooks for m in model.modules())

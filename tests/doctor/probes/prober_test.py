@@ -30,3 +30,18 @@ def test_collect_for_an_unarmed_step_is_none():
     prober.arm(3)
     assert prober.collect(4, 0) is None
     assert not model._forward_hooks
+
+
+def test_the_model_is_walked_once_for_all_probes(monkeypatch):
+    import trainwise.doctor.probes.prober as prober_module
+
+    walks = []
+    real = prober_module.leaf_modules
+    monkeypatch.setattr(prober_module, "leaf_modules", lambda m: walks.append(m) or real(m))
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    prober = Prober(model, ModelLayout(model))
+    for step in range(3):
+        prober.arm(step)
+        model(torch.randn(5, 3)).sum().backward()
+        assert set(prober.collect(step, 0).activations) == {"1"}
+    assert len(walks) == 1

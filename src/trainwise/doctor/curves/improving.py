@@ -5,8 +5,8 @@ An underfitting verdict is spoken after a few epochs, from the pace so far. A ru
 still getting better, steadily and by a useful amount, has not levelled off: it needs more
 epochs, not a bigger model. "Improving" is read on what the task is about:
 
-- classification (accuracy logged): the better of training and validation accuracy over the
-  last :data:`MIN_EPOCHS` epochs (or the rules' persistence, if longer) rises steadily
+- classification (accuracy logged): validation or training accuracy over the last
+  :data:`MIN_EPOCHS` epochs (or the rules' persistence, if longer) rises steadily
   (Kendall's tau, one-sided p below :data:`TREND_P`) *and* at a pace that, kept up for as
   many epochs as the run has done, would close at least :data:`MIN_GAP_SHARE` of the gap to
   the level the verdict said is reachable (the reference model's accuracy less its margin;
@@ -49,6 +49,10 @@ from trainwise.doctor.curves.underfit import LOW_ACCURACY_SHARE, reference_margi
 MIN_EPOCHS = 5
 #: one-sided Kendall p-value below which the rise (or fall, for a loss) counts as steady
 TREND_P = 0.05
+#: the accuracies read, in this order: validation accuracy first (the same samples every
+#: epoch, in eval mode: the smoother curve), then training accuracy (a running mean over
+#: batches in train mode); either rising steadily counts
+ACCURACIES = ("val_accuracy", "accuracy")
 #: the recent pace, kept up for as many epochs as were done, must close this share of the
 #: gap to the reachable level: a crawl that would take ten runs is not "still improving"
 MIN_GAP_SHARE = 0.10
@@ -85,6 +89,12 @@ def _target_accuracy(h: CurveHistory, facts: RunFacts, now: float) -> float | No
     return chance + LOW_ACCURACY_SHARE * (1.0 - chance)
 
 
+def _recent(h: CurveHistory, key: str, window: int) -> np.ndarray | None:
+    values = h.series(key)
+    values = values[~np.isnan(values)][-window:]
+    return values if values.size >= window else None
+
+
 def _steady(values: np.ndarray, direction: str) -> bool:
     test = stats.kendalltau(np.arange(values.size), values, alternative=direction)
     return bool(test.pvalue < TREND_P)
@@ -96,14 +106,15 @@ def still_improving(h: CurveHistory, facts: RunFacts) -> Improvement | None:
     window = max(MIN_EPOCHS, facts.persistence())
     done = h.epochs[-1] + 1 if len(h) else 0
     if facts.task_of(h) != "regression" and (h.has("accuracy") or h.has("val_accuracy")):
-        acc = np.fmax(h.series("accuracy"), h.series("val_accuracy"))
-        acc = acc[~np.isnan(acc)][-window:]
-        if acc.size < window:
+        recent = [_recent(h, key, window) for key in ACCURACIES]
+        rising = [a for a in recent if a is not None and slope(a) > 0 and _steady(a, "greater")]
+        if not rising:
             return None
+        acc = rising[0]
         now = float(np.median(acc[-3:]))
         target = _target_accuracy(h, facts, now)
         pace = slope(acc)
-        if target is None or pace <= 0 or not _steady(acc, "greater"):
+        if target is None:
             return None
         gap, measure = target - now, "accuracy"
     else:

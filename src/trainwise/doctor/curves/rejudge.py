@@ -13,8 +13,10 @@ decides what the report says. A false alarm costs as much as a miss:
       reference model's): an early reading of a slow start the run has outgrown;
     - ``info`` while the run is still improving
       (:func:`~trainwise.doctor.curves.improving.still_improving`: accuracy rising steadily
-      at a pace that closes a useful share of the gap), or its loss falls faster each epoch:
-      advice to train longer, with the epochs it would take at this pace;
+      at a pace that closes a useful share of the gap): advice to train longer, with the
+      epochs it would take at this pace. (One epoch falling faster than the one before does
+      not count here: epoch-to-epoch differences are noisy, and the verdict was already
+      spoken; a slow start that really takes off is set aside by the first case);
     - a warning when the loss stays high and has levelled off far from what the reference
       model reaches. (The data's ceiling withdraws it for good:
       :mod:`~trainwise.doctor.curves.reconsider`.)
@@ -44,9 +46,9 @@ from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.improving import still_improving
 from trainwise.doctor.curves.overconfident_predictions import accuracy_gain_between
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.underfit import accelerating, underfit_at
+from trainwise.doctor.curves.underfit import underfit_at
 from trainwise.doctor.curves.val_loss_rise import MIN_RELATIVE_RISE, MIN_RELATIVE_RISE_TREND
-from trainwise.doctor.finding import Finding
+from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.precedence import outranked
 
 #: the curve codes whose verdicts are re-judged every epoch
@@ -67,11 +69,6 @@ def _underfitting(h: CurveHistory, facts: RunFacts) -> tuple[str, str]:
         return INFO, (
             f"The run is still improving: {imp.describe()}. Train longer (about {imp.epochs} "
             "more epochs at this pace); kept for information only while it keeps improving."
-        )
-    if accelerating(h, facts):
-        return INFO, (
-            "The training loss now falls faster each epoch: the run is leaving its plateau; "
-            "kept for information only while it speeds up."
         )
     return WARNING, ""
 
@@ -142,7 +139,14 @@ def shown(f: Finding, state: str, note: str) -> Finding | None:
     if state == HIDDEN:
         return None
     if state == INFO:
-        return dataclasses.replace(f, severity="info", message=f"{f.message} {note}")
+        fix = f.fix
+        if f.code == "underfitting":  # still improving: more epochs first, not a bigger model
+            fix = Fix(
+                "train longer; if the accuracy then levels off far below the reference, use a "
+                "bigger model or a higher learning rate",
+                {k: v for k, v in f.fix.overrides.items() if k == "training.epochs"},
+            )
+        return dataclasses.replace(f, severity="info", message=f"{f.message} {note}", fix=fix)
     return f
 
 

@@ -202,9 +202,7 @@ class ClassImbalance(LiveRule):
         recall = {c: right[c] / seen[c] for c in sorted(counts) if c < len(seen) and seen[c]}
         acc = sum(right) / max(sum(seen), 1.0)
         span = f"epoch {epochs[0] + 1}" + (f"-{epochs[-1] + 1}" if len(epochs) > 1 else "")
-        worst = ", ".join(
-            f"class {c} {int(right[c])}/{int(seen[c])}" for c in small if seen[c] > 0
-        )
+        worst = ", ".join(f"class {c} {int(right[c])}/{int(seen[c])}" for c in small if seen[c] > 0)
         return [
             self.finding(
                 ctx,

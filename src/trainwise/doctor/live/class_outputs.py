@@ -100,12 +100,15 @@ class ClassOutputs:
         """After the optimizer step of ``step``: keep what the armed forward caught."""
         caught, armed = self._caught, self._armed
         self.disarm()
+        if self._kept is not None and self._kept[0] < step:
+            self._kept = None  # judged at its own step already, or never asked for: freed
         if armed == step and "out" in caught:
             self._kept = (step, caught)
 
     def _hook(self, module, args, out) -> None:
-        if not torch.is_grad_enabled() or not isinstance(out, torch.Tensor):
-            return None  # validation, or an output that is not one tensor
+        if not torch.is_grad_enabled() or not isinstance(out, torch.Tensor) or out.ndim > 2:
+            return None  # validation, an output that is not one tensor, or per-position
+            # scores (sequences, masks): not tallied, and too large to hold with their gradient
         caught = {"out": out.detach()}  # the last training forward before the step wins
         self._caught = caught
         if out.requires_grad:
@@ -240,7 +243,9 @@ def _weight_parts(z: torch.Tensor, grad: torch.Tensor, y: torch.Tensor):
     return -gy * usable * scale, margin * usable, resid, total
 
 
-def known_weights(loss_fn: Any, outputs: ClassOutputs | None) -> tuple[dict[int, float], str] | None:
+def known_weights(
+    loss_fn: Any, outputs: ClassOutputs | None
+) -> tuple[dict[int, float], str] | None:
     """The loss's class weights and where they come from: ``loss_fn``'s ``weight``
     ("loss_fn"), else those inferred from the probed gradients ("gradient"), else None.
 

@@ -254,8 +254,8 @@ def _cross_entropy_multilabel(graph: LossGraph, t: torch.Tensor, base: dict) -> 
         return []
     return [
         _finding(
-            f"The targets are multi-label ({multi:.0%} of the rows have 2 or more of "
-            f"{t.shape[1]} labels set, {mean_sum:.2g} on average) but CrossEntropyLoss "
+            f"The targets are multi-label ({multi:.0%} of the first batch's rows have 2 or "
+            f"more of {t.shape[1]} labels set, {mean_sum:.2g} on average) but CrossEntropyLoss "
             "applies a softmax and reads float targets as one class's probabilities: the "
             "labels of a row compete for one unit of probability (with k labels each can "
             "reach at most 1/k), so a per-label threshold at 0.5 misses most of them.",
@@ -365,9 +365,10 @@ def _non_negative_regression(graph: LossGraph, t: torch.Tensor, loss: str, base:
     return [
         _finding(
             f"The model's output goes through a {name} (its values are >= {num(lo)}) but "
-            f"{below:.0%} of the {loss} targets lie below that ({num(t_lo)} to {num(t_hi)}): "
-            f"those can be predicted as {num(lo)} at best, so {lost:.0%} of the targets' "
-            f"variance stays out of reach (R² at most {num(1 - lost)}){dead}.",
+            f"{below:.0%} of the {loss} targets of the first batch lie below that "
+            f"({num(t_lo)} to {num(t_hi)}): those can be predicted as {num(lo)} at best, so "
+            f"{lost:.0%} of that batch's target variance stays out of reach (R² at most "
+            f"{num(1 - lost)} on it){dead}.",
             Fix(
                 f"remove the final {name}: a regression output is the last linear layer's "
                 "value, with no activation (standardized targets are about half negative); "

@@ -13,6 +13,12 @@ a loss whose least-squares trend over the last :attr:`TREND` (64) losses still f
 than :attr:`FALLING` (3%) of its level and by two standard errors is not flat yet. A *noisy*
 loss (:attr:`NOISY_SPREAD`) is judged later, from :attr:`NOISY_SHARE` (12%) of the run.
 
+The verdict is spoken this early on purpose (a loss that never moves should be named within
+a tenth of the run), so the epochs may later contradict it: once the epoch losses fall
+steadily below the level it called flat, :mod:`~trainwise.doctor.curves.reconsider` withdraws
+it (a slow start, e.g. plain SGD at a small learning rate: "flat after 50 steps", then 0.013
+lower every epoch).
+
 A more specific finding (see :mod:`~trainwise.doctor.precedence`) is the explanation: once
 one has fired this rule is not called. Otherwise it lists ranked hypotheses with the numbers
 that support each.

@@ -5,9 +5,9 @@ unshuffled loader hands out its first batch every time, so the model fits a hand
 and never sees the rest of the data.
 
 Evidence (device work on probed steps only, read in the doctor's batched read): a fingerprint
-of the step's batch, per tensor of the inputs and the targets its row count, sum, sum of squares
-and a row-weighted sum (row ``i``'s sum times ``i + 1``, so the same rows in another order
-differ). Rule: the fingerprint is the same (to 1e-6 relative) on :attr:`SameBatchRepeated.NEED`
+of the step's batch, per tensor of the inputs and the targets its sum, sum of squares and a
+row-weighted sum (row ``i``'s sum times ``i + 1``, so the same rows in another order
+differ; the row count is read from the shape). Rule: the fingerprint is the same (to 1e-6 relative) on :attr:`SameBatchRepeated.NEED`
 (4) consecutive probed steps, and the data is known to hold more than that batch, so full-batch
 training (one batch per epoch is the whole data) stays silent:
 
@@ -48,11 +48,11 @@ def batch_tensors(*values: Any) -> list[torch.Tensor]:
 
 
 def fingerprint(*values: Any) -> torch.Tensor | None:
-    """Per tensor of ``values`` (see :func:`batch_tensors`): rows, sum, sum of squares and the
+    """Per tensor of ``values`` (see :func:`batch_tensors`): its sum, sum of squares and
     row-weighted sum, as one float32 device tensor (None without tensors). No host read.
 
     >>> fingerprint(torch.tensor([[1.0, 2.0], [3.0, 4.0]])).tolist()
-    [2.0, 10.0, 30.0, 17.0]
+    [10.0, 30.0, 17.0]
     """
     parts = []
     with torch.no_grad():
@@ -61,9 +61,15 @@ def fingerprint(*values: Any) -> torch.Tensor | None:
             rows = x.reshape(x.shape[0], -1) if x.ndim else x.reshape(1, 1)
             per_row = rows.sum(1)
             weights = torch.arange(1, len(per_row) + 1, device=x.device, dtype=x.dtype)
-            rows_n = torch.full((), float(rows.shape[0]), device=x.device)
-            parts.append(torch.stack([rows_n, per_row.sum(), x.pow(2).sum(), per_row @ weights]))
+            parts += [per_row.sum().reshape(1), rows.square().sum().reshape(1)]
+            parts.append((per_row @ weights).reshape(1))
     return torch.cat(parts) if parts else None
+
+
+def batch_rows(*values: Any) -> int | None:
+    """The rows of the first tensor of ``values`` (a shape: no device work)."""
+    tensors = batch_tensors(*values)
+    return int(tensors[0].shape[0]) if tensors and tensors[0].ndim else None
 
 
 def same(a: list[float], b: list[float]) -> bool:
@@ -76,7 +82,7 @@ def same(a: list[float], b: list[float]) -> bool:
 class SameBatchRepeated(LiveRule):
     code = "same_batch_repeated"
     severity = "error"
-    every_step = True  # sees every step's epoch (cheap), fingerprints only probed steps
+    every_step = True  # measure() sees every step recorded; fingerprints only probed ones
     NEED = 4
     _state = ("done", "last", "run", "since", "epochs", "rows")
 
@@ -95,8 +101,9 @@ class SameBatchRepeated(LiveRule):
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         fp = ctx.notes.get(self.code)
-        if isinstance(fp, list):
-            self._add(fp, ctx)
+        if not isinstance(fp, list):
+            return []  # judged on probed steps only: their epochs are enough
+        self._add(fp, ctx)
         if self.run < self.NEED:
             return []
         # a step of a later epoch proves the epoch of two identical probes had several steps
@@ -110,12 +117,13 @@ class SameBatchRepeated(LiveRule):
         return [self._finding(ctx, rows)]
 
     def _add(self, fp: list[float], ctx: LiveContext) -> None:
-        if self.last is not None and same(fp, self.last):
+        rows = batch_rows(ctx.inputs, ctx.targets)
+        if self.last is not None and same(fp, self.last) and rows == self.rows:
             self.run += 1
             self.epochs.append(ctx.epoch)
         else:
             self.run, self.since, self.epochs = 1, [ctx.step, ctx.epoch], [ctx.epoch]
-            self.rows = int(fp[0])
+            self.rows = rows
         self.last = fp
         del self.epochs[: -4 * self.NEED]  # only the recent probes are needed
 

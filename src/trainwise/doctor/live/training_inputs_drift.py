@@ -86,8 +86,10 @@ class TrainingInputsDrift(LiveRule):
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         stats = ctx.notes.get(self.code)
+        if not isinstance(stats, list) or not all(map(math.isfinite, stats)):
+            return []  # only probed steps carry the inputs' statistics
         x = float_inputs(ctx.inputs)
-        if not isinstance(stats, list) or x is None or not all(map(math.isfinite, stats)):
+        if x is None:
             return []
         self.epochs.setdefault(str(ctx.epoch), []).append([x.numel(), stats[0], stats[1], ctx.step])
         keys = sorted(self.epochs, key=int)

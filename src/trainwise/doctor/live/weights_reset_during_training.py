@@ -11,10 +11,13 @@ the prober's latest weight copy (taken before the latest probed step ``s``, so `
 copy's norm ``n``. ``k`` optimizer steps move a weight by at most ``k`` times their largest
 step, which the probes measure (the update norm of every probed step that is not an epoch's
 first). A layer *jumped* when ``d >= 0.5 n`` and ``d >= 4 k u`` (``u``: the largest update norm
-of that layer on a probe). A boundary counts when a layer jumped **and** the loss of the new
-epoch's first step went back at least half way from the previous epoch's last losses (median
-of 3) to the run's first losses (:meth:`LossTrack.start`) or to within :data:`NEAR_START` (0.75)
-of them, or the loss had not fallen (a rollback to a trained checkpoint stays far below). Rule:
+of that layer on a probe) while its norm now is within :data:`INIT_BAND` (3x) of its norm at
+the first probe (fresh weights have an initial size; weights blown up by a diverging run do
+not). A boundary counts when a layer jumped **and** the loss of the new epoch's first step went
+back at least half way from the previous epoch's last losses (median of 3) to the run's first
+losses (:meth:`LossTrack.start`) or to within :data:`NEAR_START` (0.75) of them, or the loss
+had not fallen, and is not above :data:`ABOVE_START` (2x) them (a rollback to a trained
+checkpoint stays far below, a diverging run far above). Rule:
 :attr:`WeightsResetDuringTraining.NEED` (2) such boundaries (error: the model cannot learn
 beyond one epoch). A warm restart of the LR, a fine-tuning run that loads its pretrained
 weights once before the loop, or a learning rate so high that steps are large all stay silent:
@@ -43,8 +46,13 @@ from trainwise.doctor.live.rule import LiveRule, num
 JUMP = 0.5
 #: ... and this many times what ``k`` steps of the largest probed update could move it
 STEPS_MARGIN = 4.0
-#: a loss at least this share of the run's first losses is back near its start
+#: a loss at least this share of the run's first losses is back near its start ...
 NEAR_START = 0.75
+#: ... and at most this many times them (a diverging run's loss is far above)
+ABOVE_START = 2.0
+#: a reset layer's norm is within this factor of its norm at the first probe (another init
+#: scheme than the first one still is; weights blown up by divergence are not)
+INIT_BAND = 3.0
 
 
 def reaches(loss: Any, ids: set[int]) -> bool | None:
@@ -78,12 +86,21 @@ class WeightsResetDuringTraining(LiveRule):
     severity = "error"
     every_step = True  # sees every step's epoch (cheap); device work at epochs' first steps
     NEED = 2
-    _state = ("done", "boundaries", "max_update", "first_steps", "snap_step", "rec_epoch")
+    _state = (
+        "done",
+        "boundaries",
+        "max_update",
+        "init_norm",
+        "first_steps",
+        "snap_step",
+        "rec_epoch",
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.boundaries: list[dict[str, Any]] = []  # the boundaries that counted
         self.max_update: dict[str, float] = {}  # layer -> largest update norm on a probe
+        self.init_norm: dict[str, float] = {}  # layer -> its norm at the first probe
         self.first_steps: list[int] = []  # steps that began an epoch (recorded)
         self.snap_step: int | None = None  # the probed step the prober's copy was taken for
         self.rec_epoch: int | None = None  # the epoch of the last recorded step
@@ -108,7 +125,7 @@ class WeightsResetDuringTraining(LiveRule):
         self.rec_epoch = entry.epoch
         params = dict(layout.params)
         snap = entry.snapshot
-        names, dist, norm = [], [], []
+        names, dist, norm, now = [], [], [], []
         with torch.no_grad():
             for n in layout.weights if snap is not None and k is not None else ():
                 old = snap.get(n)
@@ -117,15 +134,19 @@ class WeightsResetDuringTraining(LiveRule):
                 names.append(n)
                 dist.append(torch.linalg.vector_norm((params[n].detach() - old).float()))
                 norm.append(torch.linalg.vector_norm(old.float()))
+                now.append(torch.linalg.vector_norm(params[n].detach().float()))
         reached = reaches(entry.loss, {id(p) for _, p in layout.params})
         self._pending[entry.step] = {"names": names, "k": k, "reached": reached}
         # the distances and norms are read in the doctor's batched read
-        return torch.stack(dist + norm) if dist else True
+        return torch.stack(dist + norm + now) if dist else True
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if ctx.probe is not None and ctx.step not in self.first_steps:
             for n, u in ctx.probe.updates.items():
                 self.max_update[n] = max(self.max_update.get(n, 0.0), u["update"])
+        if ctx.probe is not None:
+            for n, u in ctx.probe.updates.items():
+                self.init_norm.setdefault(n, u["weight"])  # the first probe's: the initial
         seen = self._pending.pop(ctx.step, None)
         if seen is None:
             return []
@@ -150,15 +171,18 @@ class WeightsResetDuringTraining(LiveRule):
     def _jumped(self, seen: dict[str, Any], vals: list[float]) -> dict[str, float]:
         """Layer -> d / n for the layers that jumped."""
         names, k = seen["names"], seen["k"]
-        if len(vals) != 2 * len(names):
+        m = len(names)
+        if len(vals) != 3 * m:
             return {}
         out = {}
         for i, n in enumerate(names):
-            d, norm = vals[i], vals[len(names) + i]
-            u = self.max_update.get(n)
-            if u is None or norm <= 0:
+            d, norm, now = vals[i], vals[m + i], vals[2 * m + i]
+            u, init = self.max_update.get(n), self.init_norm.get(n)
+            if u is None or init is None or not norm > 0 or not init > 0:
                 continue
-            if d >= JUMP * norm and d >= STEPS_MARGIN * k * u:
+            # back at an initial size: weights blown up by a diverging run are no reset
+            fresh = 1 / INIT_BAND <= now / init <= INIT_BAND
+            if fresh and d >= JUMP * norm and d >= STEPS_MARGIN * k * u:
                 out[n] = d / norm
                 self._step_size[n] = u / norm
         return out
@@ -169,6 +193,8 @@ class WeightsResetDuringTraining(LiveRule):
         if start is None or not before:
             return False
         end = statistics.median(before)
+        if start > 0 and ctx.loss > ABOVE_START * start:
+            return False  # far above its start: a diverging run, not a fresh model
         if end >= start:
             return True  # the loss had not fallen: nothing to see it lose
         # half way back, or near the start level (one batch's loss is noisy); a rollback to

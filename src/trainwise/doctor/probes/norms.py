@@ -15,8 +15,8 @@ import torch
 def norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
     """The L2 norm of each tensor, as 0-d tensors on its device (no host read).
 
-    Dense tensors go through one ``torch._foreach_norm`` call; a sparse or otherwise unusual
-    tensor, or a torch without the op, falls back to ``torch.linalg.vector_norm`` per tensor.
+    Dense tensors go through one ``torch._foreach_norm`` call; lists the op refuses (a sparse
+    tensor), or a torch without it, fall back to ``torch.linalg.vector_norm`` per tensor.
 
     >>> [float(n) for n in norms([torch.tensor([3.0, 4.0]), torch.ones(4, dtype=torch.half)])]
     [5.0, 2.0]
