@@ -70,7 +70,7 @@ def test_a_flat_loss_verdict_is_withdrawn_once_the_epoch_losses_fell_steadily():
     # exponential_lr_gamma_too_small, fixed: "flat after 50 steps: 2.29", then 0.013 lower
     # every epoch; withdrawn once 5+ epochs fell in a row to under 97% of 2.29 (2.22)
     f = F("loss_not_decreasing", recent_loss=2.29)
-    rows = [{"loss": 2.297 - 0.013 * e} for e in range(8)]
+    rows = [{"loss": 2.297 - 0.013 * e, "val_loss": 2.29 - 0.012 * e} for e in range(8)]
     assert reconsider([f], H(*rows[:6]), RunFacts(), {f.code})[1] == []  # 2.232: still flat
     assert reconsider([f], H(*rows[:7]), RunFacts(), {f.code})[1] == [f]
 
@@ -79,3 +79,17 @@ def test_a_flat_loss_verdict_stays_while_the_epoch_losses_only_wobble():
     f = F("loss_not_decreasing", recent_loss=2.3)
     wobble = [{"loss": v} for v in (2.31, 2.29, 2.32, 2.28, 2.31, 2.29, 2.2)]  # one low epoch
     assert reconsider([f], H(*wobble), RunFacts(), {f.code}) == ([f], [])
+
+
+def test_a_flat_loss_verdict_stays_while_a_memorizing_nets_validation_loss_does_not_fall():
+    # random labels: the training loss falls steadily as the net memorizes, validation stays
+    f = F("loss_not_decreasing", recent_loss=2.33)
+    rows = [{"loss": 2.33 - 0.03 * e, "val_loss": 2.31 + 0.01 * e} for e in range(8)]
+    assert reconsider([f], H(*rows), RunFacts(), {f.code}) == ([f], [])
+
+
+def test_a_flat_loss_verdict_stays_when_no_validation_loss_can_tell_learning_from_memorizing():
+    # loss_not_decreasing/loop_random_labels: 2.32 -> 2.20 in 10 epochs, training logs only
+    f = F("loss_not_decreasing", recent_loss=2.32)
+    rows = [{"loss": 2.3194 - 0.013 * e} for e in range(10)]
+    assert reconsider([f], H(*rows), RunFacts(), {f.code}) == ([f], [])

@@ -6,7 +6,7 @@ from torch import nn
 from trainwise.doctor import Doctor
 
 
-def _loop(kit, make_sched, *, steps=160, lr=0.05, set_lr=None):
+def _loop(kit, make_sched, *, steps=160, lr=0.05, set_lr=None, total=None):
     """SGD with momentum on the kit's data, ``make_sched(opt)`` stepped after every batch (or
     ``set_lr(step)`` written into the group by hand); returns the closed doctor."""
     model = kit.mlp()
@@ -15,7 +15,7 @@ def _loop(kit, make_sched, *, steps=160, lr=0.05, set_lr=None):
     torch.manual_seed(0)
     x, y = kit.data()
     gen = torch.Generator().manual_seed(0)
-    doc = Doctor(model, opt)
+    doc = Doctor(model, opt, total_steps=total)
     for i in range(steps):
         if set_lr is not None:
             for g in opt.param_groups:
@@ -80,3 +80,21 @@ def test_one_raise_by_hand_is_not_a_schedule(kit):
     # the optimizer built with 0.005, the LR set to 0.05 from step 10 on: no rising schedule
     doc = _loop(kit, None, lr=0.005, set_lr=lambda s: 0.005 if s < 10 else 0.05)
     assert "lr_schedule_unbounded" not in kit.codes(doc)
+
+
+def test_a_one_cycle_lambda_with_a_planned_length_is_silent_and_the_bug_still_named(kit):
+    # trainwise's onecycle is a LambdaLR (no max_lr in the group): rising to 10x the optimizer's
+    # LR for 30% of a planned run is its plan; the uncapped warm-up still rises at half the plan
+    from trainwise.schedules.one_cycle import one_cycle_lr
+
+    def lam(o):
+        return torch.optim.lr_scheduler.LambdaLR(
+            o, lambda s: one_cycle_lr(s, base_lr=1.0, total_steps=160, max_lr=10.0)
+        )
+
+    doc = _loop(kit, lam, lr=0.005, total=160)
+    assert "lr_schedule_unbounded" not in kit.codes(doc)
+    doc = _loop(
+        kit, lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda s: s / 20), steps=320, total=320
+    )
+    assert kit.one(doc, "lr_schedule_unbounded").step == 20

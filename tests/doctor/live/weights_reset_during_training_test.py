@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -56,11 +57,17 @@ def test_one_reset_is_not_enough(kit):
     assert "weights_reset_during_training" not in kit.codes(_run(kit, epoch_start=once))
 
 
-def test_a_model_rebuilt_every_epoch_is_named_too(kit):
-    def rebuild(epoch, model, opt):  # model = Net() inside the loop: not the watched object
+@pytest.mark.parametrize("new_optimizer", [True, False])
+def test_a_model_rebuilt_every_epoch_is_named_too(kit, new_optimizer):
+    # model = Net() inside the loop: not the watched object, whose weights then stand still
+    # (no other code fires: without this rule the doctor watched a model no longer trained);
+    # with the old optimizer kept, the new model does not even train
+    def rebuild(epoch, model, opt):
         if epoch == 0:
             return None
         new = kit.mlp(seed=epoch)
+        if not new_optimizer:
+            return new, opt
         return new, torch.optim.SGD(new.parameters(), lr=0.05, momentum=0.9)
 
     f = kit.one(_run(kit, epoch_start=rebuild), "weights_reset_during_training")
@@ -70,8 +77,11 @@ def test_a_model_rebuilt_every_epoch_is_named_too(kit):
 
 def test_healthy_runs_stay_silent(kit):
     assert "weights_reset_during_training" not in kit.codes(_run(kit))
+
     # warm restarts: the LR jumps back up every epoch, the weights do not
-    restarts = lambda opt: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=16)  # noqa: E731
+    def restarts(opt):
+        return torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=16)
+
     doc = _run(kit, sched=restarts, lr=0.2)
     assert "weights_reset_during_training" not in kit.codes(doc)
 

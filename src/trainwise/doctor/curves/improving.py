@@ -7,9 +7,14 @@ epochs, not a bigger model. "Improving" is read on what the task is about:
 
 - classification (accuracy logged): validation or training accuracy over the last
   :data:`MIN_EPOCHS` epochs (or the rules' persistence, if longer) rises steadily
-  (Kendall's tau, one-sided p below :data:`TREND_P`) *and* at a pace that, kept up for as
-  many epochs as the run has done, would close at least :data:`MIN_GAP_SHARE` of the gap to
-  the level the verdict said is reachable (the reference model's accuracy less its margin;
+  (Kendall's tau, one-sided p below :data:`TREND_P`) *and* the validation accuracy (the
+  training accuracy when no validation is logged) rises, over twice that window, at a pace
+  (Theil-Sen) that, kept up for as many
+  epochs as the run has done, would close at least :data:`MIN_GAP_SHARE` of the gap to the
+  level the verdict said is reachable (a training accuracy creeping up 0.005 an epoch while
+  validation stays at 0.22 is not a model getting better); each rise must also exceed
+  twice its curve's epoch-to-epoch jitter (a linear model on two circles sits at chance and
+  its accuracies wobble by 0.1: five lucky epochs in a row are no pace) (the reference model's accuracy less its margin;
   without a reference, half way from chance to perfect). A loss that keeps creeping down
   while the accuracy stays flat is not this: a network too small to learn the task still
   fits the class shares and its confidence, and its loss falls for many epochs (a 1-unit MLP
@@ -41,7 +46,7 @@ from scipy import stats
 from trainwise.doctor.curves.curve_history import CurveHistory
 from trainwise.doctor.curves.loss_stuck import HIGH_LOSS_SHARE
 from trainwise.doctor.curves.run_facts import RunFacts
-from trainwise.doctor.curves.trend import slope
+from trainwise.doctor.curves.trend import jitter, slope
 from trainwise.doctor.curves.underfit import LOW_ACCURACY_SHARE, reference_margin
 
 #: epochs the trend is read over (at least; the rules' persistence when that is longer): fewer
@@ -50,9 +55,13 @@ MIN_EPOCHS = 5
 #: one-sided Kendall p-value below which the rise (or fall, for a loss) counts as steady
 TREND_P = 0.05
 #: the accuracies read, in this order: validation accuracy first (the same samples every
-#: epoch, in eval mode: the smoother curve), then training accuracy (a running mean over
-#: batches in train mode); either rising steadily counts
+#: epoch, in eval mode: the smoother curve, and the one whose pace counts), then training
+#: accuracy (a running mean over batches in train mode); either rising steadily counts
 ACCURACIES = ("val_accuracy", "accuracy")
+#: an accuracy's rise over its window must exceed this many times its epoch-to-epoch jitter
+NOISE_MULTIPLE = 2.0
+#: the accuracy's pace is read over this many trend windows
+PACE_WINDOWS = 2
 #: the recent pace, kept up for as many epochs as were done, must close this share of the
 #: gap to the reachable level: a crawl that would take ten runs is not "still improving"
 MIN_GAP_SHARE = 0.10
@@ -95,6 +104,27 @@ def _recent(h: CurveHistory, key: str, window: int) -> np.ndarray | None:
     return values if values.size >= window else None
 
 
+def _closes(
+    h: CurveHistory, facts: RunFacts, key: str, acc: np.ndarray, done: int
+) -> Improvement | None:
+    """The improvement of accuracy curve ``key`` (its recent values ``acc``) if its pace
+    (Theil-Sen) lifts it over the window by more than twice its epoch-to-epoch jitter (read
+    over the last :data:`PACE_WINDOWS` windows) and,
+    kept up for ``done`` epochs, closes :data:`MIN_GAP_SHARE` of the gap to the reachable
+    level; else None."""
+    now = float(np.median(acc[-3:]))
+    target = _target_accuracy(h, facts, now)
+    pace = slope(acc)
+    full = h.series(key)
+    recent = full[~np.isnan(full)][-PACE_WINDOWS * acc.size :]  # not the fast early epochs
+    noise = NOISE_MULTIPLE * jitter(recent)
+    if target is None or pace <= 0 or pace * (acc.size - 1) <= noise:
+        return None  # a chance-level model's accuracy wobbles by 0.1: a lucky run is no pace
+    if pace * done < MIN_GAP_SHARE * (target - now):
+        return None
+    return Improvement("accuracy", now, pace, target, max(0, math.ceil((target - now) / pace)))
+
+
 def _steady(values: np.ndarray, direction: str) -> bool:
     test = stats.kendalltau(np.arange(values.size), values, alternative=direction)
     return bool(test.pvalue < TREND_P)
@@ -106,31 +136,38 @@ def still_improving(h: CurveHistory, facts: RunFacts) -> Improvement | None:
     window = max(MIN_EPOCHS, facts.persistence())
     done = h.epochs[-1] + 1 if len(h) else 0
     if facts.task_of(h) != "regression" and (h.has("accuracy") or h.has("val_accuracy")):
-        recent = [_recent(h, key, window) for key in ACCURACIES]
-        rising = [a for a in recent if a is not None and slope(a) > 0 and _steady(a, "greater")]
-        if not rising:
-            return None
-        acc = rising[0]
-        now = float(np.median(acc[-3:]))
-        target = _target_accuracy(h, facts, now)
-        pace = slope(acc)
-        if target is None:
-            return None
-        gap, measure = target - now, "accuracy"
-    else:
-        loss = np.fmin(h.series("loss"), h.series("val_loss"))
-        loss = loss[~np.isnan(loss)][-window:]
-        reference, _ = facts.reference_loss(h)
-        floor = facts.loss_floor(h)
-        if loss.size < window or reference is None or reference <= floor:
-            return None
-        now = float(np.median(loss[-3:]))
-        target = floor + HIGH_LOSS_SHARE * (reference - floor)
-        pace = -slope(loss)
-        if pace <= 0 or not _steady(loss, "less"):
-            return None
-        gap, measure = now - target, "loss"
+        return _accuracy_improving(h, facts, window, done)
+    loss = np.fmin(h.series("loss"), h.series("val_loss"))
+    loss = loss[~np.isnan(loss)][-window:]
+    reference, _ = facts.reference_loss(h)
+    floor = facts.loss_floor(h)
+    if loss.size < window or reference is None or reference <= floor:
+        return None
+    now = float(np.median(loss[-3:]))
+    target = floor + HIGH_LOSS_SHARE * (reference - floor)
+    pace = -slope(loss)
+    if pace <= 0 or not _steady(loss, "less"):
+        return None
+    gap = now - target
     if gap > 0 and pace * done < MIN_GAP_SHARE * gap:
         return None
-    epochs = max(0, math.ceil(gap / pace))
-    return Improvement(measure, now, pace, target, epochs)
+    return Improvement("loss", now, pace, target, max(0, math.ceil(gap / pace)))
+
+
+def _accuracy_improving(
+    h: CurveHistory, facts: RunFacts, window: int, done: int
+) -> Improvement | None:
+    # steady and useful over the window, on validation or training accuracy ...
+    curves = {key: _recent(h, key, window) for key in ACCURACIES}
+    if not any(
+        a is not None and _steady(a, "greater") and _closes(h, facts, key, a, done)
+        for key, a in curves.items()
+    ):
+        return None
+    # ... and useful on validation accuracy (what the model generalizes) read over twice the
+    # window, so that a few lucky epochs of a curve wobbling by a sample or two are no pace
+    val = h.series("val_accuracy")
+    val = val[~np.isnan(val)][-PACE_WINDOWS * window :]
+    if val.size >= window:
+        return _closes(h, facts, "val_accuracy", val, done)
+    return _closes(h, facts, "accuracy", curves["accuracy"], done)

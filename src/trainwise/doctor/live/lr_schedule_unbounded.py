@@ -11,7 +11,11 @@ of a torch scheduler, else the optimizer's ``lr``), the LR
 - passed ``c`` and is now at least :data:`FACTOR` (3) x ``c``;
 - has kept rising above ``c`` for at least :data:`MIN_STEPS` (32) steps and as many steps as
   it took to reach ``c``, with at least :data:`MIN_RISES` (8) separate increases (one jump
-  set by hand is not a schedule).
+  set by hand is not a schedule);
+- with the planned length known (``total_steps``), has been rising for at least
+  :data:`RISE_SHARE` (half) of it: a one-cycle schedule written as a ``LambdaLR`` (trainwise's
+  own ``onecycle`` with a ``max_lr`` above the optimizer's LR) rises past ``initial_lr`` on
+  purpose, but only for its ``pct_start`` (0.3) of the run.
 
 Silent for a cyclic schedule (``OneCycleLR``, ``CyclicLR``: they leave ``max_lr`` or
 ``max_momentum`` in the group and rise past ``initial_lr`` on purpose), and for an LR that
@@ -28,6 +32,7 @@ from trainwise.doctor.live.rule import LiveRule, num
 FACTOR = 3.0
 MIN_STEPS = 32
 MIN_RISES = 8
+RISE_SHARE = 0.5
 
 
 class LrScheduleUnbounded(LiveRule):
@@ -62,6 +67,8 @@ class LrScheduleUnbounded(LiveRule):
             return []
         above = ctx.step - self.crossed
         if above < max(MIN_STEPS, self.crossed - self.rise_from):
+            return []
+        if ctx.total_steps and ctx.step - self.rise_from < RISE_SHARE * ctx.total_steps:
             return []
         return [
             self.finding(

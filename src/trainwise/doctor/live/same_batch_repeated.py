@@ -6,10 +6,11 @@ and never sees the rest of the data.
 
 Evidence (device work on probed steps only, read in the doctor's batched read): a fingerprint
 of the step's batch, per tensor of the inputs and the targets its sum, sum of squares and a
-row-weighted sum (row ``i``'s sum times ``i + 1``, so the same rows in another order
-differ; the row count is read from the shape). Rule: the fingerprint is the same (to 1e-6 relative) on :attr:`SameBatchRepeated.NEED`
-(4) consecutive probed steps, and the data is known to hold more than that batch, so full-batch
-training (one batch per epoch is the whole data) stays silent:
+row-weighted sum (row ``i``'s sum times ``i + 1``, so the same rows in another order differ;
+the row count is read from the shape). Rule: the fingerprint and row count are the same (to
+1e-6 relative) on :attr:`SameBatchRepeated.NEED` (4) consecutive probed steps, and the data is
+known to hold more than that batch, so full-batch training (one batch per epoch is the whole
+data) stays silent:
 
 - ``check_data`` was given more training rows than the batch holds; or
 - without ``check_data``: two of the identical probed steps fell in one epoch that has since

@@ -133,8 +133,8 @@ class TrainingInputsDrift(LiveRule):
         return self.finding(
             ctx,
             f"The training inputs change from epoch to epoch for the same data: their std went "
-            f"{stds}, their mean {means}, further every epoch, far beyond what shuffling or random augmentation varies; the "
-            "model chases a moving input while validation data stay as they were. Usually a "
+            f"{stds}, their mean {means}, further every epoch, far beyond what shuffling or "
+            "random augmentation varies; the model chases a moving input while validation data stay as they were. Usually a "
             "transform works in place on the stored data (a Dataset whose __getitem__ "
             "normalizes its sample with sub_()/div_() or x -= mean), so each read transforms "
             "it again.",
