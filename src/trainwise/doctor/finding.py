@@ -53,6 +53,8 @@ CODES: dict[str, str] = {
     "weights_reset_during_training": "live",
     "training_inputs_drift": "live",
     "loss_not_decreasing": "live",
+    "loss_sign_flipped": "live",
+    "label_ignored_by_loss": "live",
     "overfitting": "epoch",
     "overconfident_predictions": "epoch",
     "underfitting": "epoch",

@@ -71,6 +71,8 @@ STALL_CAUSES = (
     "sequence_dims_swapped",
     # the loop trains on one batch, resets its weights, or its inputs drift epoch by epoch
     "same_batch_repeated",
+    # a log-likelihood minimized instead of its negative: the model unlearns the targets
+    "loss_sign_flipped",
     "weights_reset_during_training",
     "training_inputs_drift",
 )
@@ -184,9 +186,12 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
             "lr_warmup_never_ends",
             "loss_output_mismatch",
             "labels_unrelated",
+            "label_ignored_by_loss",
+            "loss_sign_flipped",
         ),
         "class weights that grow with the counts are why the small classes are ignored; a run "
-        "that is unstable, barely moving or fed the wrong outputs has not learned any class yet",
+        "that is unstable, barely moving or fed the wrong outputs has not learned any class yet; "
+        "a class the loss ignores is never learned, whatever its count",
     ),
     "params_not_updating": (
         (*UNSTABLE, "dead_relu", "vanishing_gradients", "lr_too_low", "optimizer_not_stepping"),
@@ -203,14 +208,21 @@ PRECEDENCE: dict[str, tuple[tuple[str, ...], str]] = {
         "a stall with a live cause is not the penalty's fault (a tiny LR makes lr * decay ~ 0)",
     ),
     "overfitting": (
-        (*UNSTABLE, *CLASS_SHIFT, *LOOP_DATA, "labels_unrelated"),
+        (*UNSTABLE, *CLASS_SHIFT, *LOOP_DATA, "labels_unrelated", "loss_sign_flipped"),
         "an unstable run's validation loss is wild without memorizing; validation classes that "
         "training lacks, or labels with no signal, make it rise whatever the model does; one "
         "batch fitted over and over, or training inputs drifting from validation's, are the "
         "loop's fault, not the model's",
     ),
     "overconfident_predictions": (
-        (*UNSTABLE, *CLASS_SHIFT, *LOOP_DATA, "labels_unrelated", "unnormalized_inputs"),
+        (
+            *UNSTABLE,
+            *CLASS_SHIFT,
+            *LOOP_DATA,
+            "labels_unrelated",
+            "unnormalized_inputs",
+            "loss_sign_flipped",
+        ),
         "the same: instability, a class shift, the loop's batches or signal-free labels, not "
         "confidence, move it; inputs hundreds of units large make the logits as large",
     ),

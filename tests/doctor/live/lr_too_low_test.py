@@ -89,3 +89,44 @@ def test_slow_plain_sgd_with_healthy_gradients_is_not_blamed_on_the_loss(kit):
     opt = torch.optim.SGD(model.parameters(), lr=0.003)
     doc = kit.train(model, opt)
     assert all("divided by the batch size" not in f.message for f in doc.findings)
+
+
+def _lambda_lr(kit, factor):
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    # LambdaLR multiplies the optimizer's lr by what the lambda returns, from step 0 on
+    torch.optim.lr_scheduler.LambdaLR(opt, lambda e: factor)
+    return kit.train(model, opt, steps=80)
+
+
+def test_a_lambda_returning_an_lr_instead_of_a_factor_names_the_schedule(kit):
+    doc = _lambda_lr(kit, 0.05 * 0.02)  # base_lr * factor: the LR is 5e-5, not 1e-3
+    f = kit.one(doc, "lr_too_low")
+    assert f.evidence["configured_lr"] == 0.05
+    assert f.evidence["max_lr"] < 0.05 * 0.05
+    assert "multiplier of the base LR" in f.fix.text and not f.fix.overrides
+    assert kit.codes(doc) == {"lr_too_low"}
+
+
+def test_a_lambda_returning_a_factor_is_silent(kit):
+    assert "lr_too_low" not in kit.codes(_lambda_lr(kit, 1.0))
+
+
+def test_a_warmup_rising_from_far_below_initial_lr_is_not_held_by_the_schedule(kit):
+    from trainwise.doctor import Doctor
+
+    model = kit.mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, 1e-3 * 1.1**s))
+    x, y = kit.data()
+    doc = Doctor(model, opt, total_steps=80)
+    for step in range(80):
+        idx = torch.arange(step * 32, step * 32 + 32) % len(x)
+        loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        doc.step(loss, inputs=x[idx], targets=y[idx])
+    doc.close()
+    assert not [f for f in doc.findings if "configured_lr" in f.evidence]

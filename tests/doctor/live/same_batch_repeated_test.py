@@ -68,3 +68,56 @@ def test_fingerprint_tells_row_order_and_targets_apart():
     assert not same(a, fingerprint(x.flip(0), torch.tensor([0, 1, 2, 3])).tolist())
     assert not same(a, fingerprint(x, torch.tensor([0, 1, 2, 2])).tolist())
     assert fingerprint(None, "no tensors") is None
+
+
+def _sampled(kit, weights_of, *, rows=512, batch=32, epochs=3, check=True):
+    """A plain loop whose batches are drawn like ``DataLoader(sampler=WeightedRandomSampler(
+    weights_of(y), num_samples=rows))``: indices below ``len(weights)``, with replacement."""
+    x, y = kit.data(n=rows)
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    doc = Doctor(model, opt)
+    if check:
+        doc.check_data(x, y)
+    g = torch.Generator().manual_seed(0)
+    weights = weights_of(y)
+    for _ in range(epochs):
+        for _ in range(rows // batch):
+            idx = torch.multinomial(weights, batch, replacement=True, generator=g)
+            xb, yb = x[idx], y[idx]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=xb, targets=yb)
+        doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    return doc
+
+
+def _class_weights(y):
+    return 1.0 / torch.bincount(y).float()
+
+
+def test_a_sampler_given_one_weight_per_class_names_the_distinct_rows(kit):
+    # the bug: 4 weights (one per class), so only samples 0..3 are ever drawn
+    f = kit.one(_sampled(kit, _class_weights), "same_batch_repeated")
+    assert f.severity == "error"
+    assert f.evidence["distinct_rows"] == 4 and f.evidence["train_rows"] == 512
+    assert f.evidence["rows_seen"] >= 8 * 32 and f.evidence["expected_distinct_rows"] > 100
+    assert "4 distinct input rows" in f.message
+    assert "one weight per sample" in f.fix.text
+
+
+def test_per_sample_class_balanced_weights_are_silent(kit):
+    # the fix: class_weight[y], drawn with replacement from every sample
+    doc = _sampled(kit, lambda y: _class_weights(y)[y])
+    assert "same_batch_repeated" not in kit.codes(doc)
+
+
+def test_a_dataset_of_a_few_batches_repeats_rows_silently(kit):
+    # 96 rows in batches of 32: rows repeat across batches by design
+    doc = _sampled(kit, lambda y: torch.ones(len(y)), rows=96, epochs=8)
+    assert "same_batch_repeated" not in kit.codes(doc)
+    # without check_data the dataset's size is unknown: not judged
+    assert "same_batch_repeated" not in kit.codes(_sampled(kit, _class_weights, check=False))

@@ -16,10 +16,12 @@ from trainwise.doctor.live.dead_relu import DeadRelu
 from trainwise.doctor.live.eval_mode_during_training import EvalModeDuringTraining
 from trainwise.doctor.live.exploding_gradients import ExplodingGradients
 from trainwise.doctor.live.frozen_parameters import FrozenParameters
+from trainwise.doctor.live.label_ignored_by_loss import LabelIgnoredByLoss
 from trainwise.doctor.live.labels_collapsed import LabelsCollapsed
 from trainwise.doctor.live.loop_watch import LoopWatch
 from trainwise.doctor.live.loss_not_decreasing import LossNotDecreasing
 from trainwise.doctor.live.loss_output_mismatch import LossOutputMismatch
+from trainwise.doctor.live.loss_sign_flipped import LossSignFlipped
 from trainwise.doctor.live.lr_schedule_collapsed import LrScheduleCollapsed
 from trainwise.doctor.live.lr_schedule_unbounded import LrScheduleUnbounded
 from trainwise.doctor.live.lr_too_high import LrTooHigh
@@ -41,10 +43,12 @@ from trainwise.doctor.live.zero_grad_missing import ZeroGradMissing
 
 RULES: tuple[type[LiveRule], ...] = (
     LossOutputMismatch,
+    LossSignFlipped,  # early: a loss minimized the wrong way blocks all training
     UnshuffledData,
     LabelsCollapsed,
     ClassWeightsInverted,  # before ClassImbalance: inverted weights are why the small
     ClassImbalance,  # classes are ignored
+    LabelIgnoredByLoss,
     FrozenParameters,
     EvalModeDuringTraining,  # the loop's mode and the layers' input axes: structural, so
     SequenceDimsSwapped,  # named before the symptoms they cause (a blow-up, a stall)

@@ -5,7 +5,14 @@ Checked on every step (a few float comparisons):
 - divergence: the median of the last :attr:`WINDOW` (8) losses exceeds :attr:`DIVERGE` (2x)
   the run's starting loss (median of its first 5) or :attr:`BLOWUP` (10x) its very first loss
   (the untrained model's, before a diverging start spikes the median), or the loss turned
-  non-finite right after reaching :attr:`BLOWUP` (10x) its start;
+  non-finite right after reaching :attr:`BLOWUP` (10x) its start; a finite median below
+  :attr:`BLOWUP` (10x) the start counts only with evidence that the steps are large: the
+  latest probe's median update/weight ratio of the layer weights (scaled by how the LR
+  changed since) at least :attr:`LARGE` (1e-2, 10x the healthy ~1e-3), or the layer weights
+  grown to :attr:`GROWN` (2x) their first probed norms; before any probe it waits for one.
+  A loss can rise 2-3x in its first steps with small steps: a ``BCEWithLogitsLoss`` with
+  ``pos_weight = n_neg / n_pos`` (~19) at Adam lr 3e-4 moves from 0.6 to 1.5 while the model
+  leaves its all-negative start (update ratios ~1e-3), then trains well;
 
 and on probes:
 
@@ -60,8 +67,10 @@ class LrTooHigh(LiveRule):
     MIN_LOSSES = 10
     MIN_LOSSES_NORMED = 30
     WORSE = 1.25
+    LARGE = 1e-2
+    GROWN = 2.0
     _streaks = ("bounce",)
-    _state = ("done", "high_until", "first_norms", "worse")
+    _state = ("done", "high_until", "first_norms", "worse", "probe_ratio", "probe_lr", "grown")
     #: a penalty holds the weights at or below this share of their first probed norms
     SHRUNK = 1.0
     #: weights shrunk to this share of their first norms: a pull the doctor was not told of
@@ -74,6 +83,9 @@ class LrTooHigh(LiveRule):
         self.high_until = -1  # last step that may still see a median above 2x the start
         self.first_norms: dict[str, float] = {}  # layer weight -> its norm at the first probe
         self.worse = False  # a probe saw the loss median at WORSE x its start or more
+        self.probe_ratio: float | None = None  # the latest probe's median update/weight ratio
+        self.probe_lr: float | None = None  # the LR at that probe
+        self.grown = 1.0  # the layer weights' median norm over their first probed norms
 
     def _fix(self, ctx: LiveContext) -> Fix:
         if ctx.max_lr:
@@ -94,6 +106,33 @@ class LrTooHigh(LiveRule):
             if w in ctx.probe.updates and self.first_norms.get(w, 0) > 0
         ]
         return statistics.median(grown) if grown else math.inf
+
+    def _read_probe(self, ctx: LiveContext) -> None:
+        """Keep what the divergence check needs from this probe: the step size and how far the
+        weights grew."""
+        if not self.first_norms:
+            self.first_norms = {
+                w: float(u["weight"]) for w, u in ctx.probe.updates.items() if "weight" in u
+            }
+        ratio = ctx.probe.median_update_ratio(ctx.layout.weights)
+        if ratio is not None:
+            self.probe_ratio, self.probe_lr = ratio, ctx.lr
+        grown = self._shrunk(ctx)
+        if math.isfinite(grown):
+            self.grown = grown
+
+    def _large_steps(self, ctx: LiveContext) -> bool:
+        """The probes show large steps: a median update ratio of at least LARGE at the latest
+        probe (scaled to the LR now: a warm-up may have raised it since), or weights grown to
+        GROWN x their first norms. False before any probe: the check waits for one."""
+        if self.grown >= self.GROWN:
+            return True
+        if self.probe_ratio is None:
+            return False
+        ratio = self.probe_ratio
+        if ctx.lr and self.probe_lr:
+            ratio *= ctx.lr / self.probe_lr
+        return ratio >= self.LARGE
 
     def _held_by_penalty(self, ctx: LiveContext) -> bool:
         """Most of the layer weights' gradient is the L2 penalty's own ``2 * l2 * w`` (or
@@ -148,9 +187,11 @@ class LrTooHigh(LiveRule):
         bar = min(self.DIVERGE * median_start, self.BLOWUP * ctx.losses.head[0])
         if ctx.loss > bar:
             self.high_until = ctx.step + self.WINDOW
+        if ctx.probe is not None:
+            self._read_probe(ctx)
         if ctx.losses.count >= self.WINDOW + 2 and ctx.step <= self.high_until:
             recent = ctx.losses.recent_median(self.WINDOW)
-            if recent > bar:
+            if recent > bar and (recent >= self.BLOWUP * start or self._large_steps(ctx)):
                 onset = ctx.losses.first_step_above(bar, self.WINDOW)
                 return [
                     self.finding(
@@ -165,10 +206,6 @@ class LrTooHigh(LiveRule):
                 ]
         if ctx.probe is None:
             return []
-        if not self.first_norms:
-            self.first_norms = {
-                w: float(u["weight"]) for w, u in ctx.probe.updates.items() if "weight" in u
-            }
         free = _free_weights(ctx)
         # most layers scale-invariant: the steps shrink as those weights grow, so wait longer;
         # the free layers or all of them may bounce (a head alone can settle while Adam at lr

@@ -24,6 +24,19 @@ Why the update ratio alone missed it: with momentum 0.9 the last layer of such a
 moves ~1.6e-3 of its size per step (the first ~1e-4), above :attr:`RATIO`, and the loss does
 fall, slowly (about 3% per 64 steps), beyond the 1% that "barely moves" allows.
 
+**Held down by the scheduler from the start** (a ``LambdaLR`` whose lambda returns an LR,
+``lambda e: base_lr * 0.9 ** e``, where LambdaLR multiplies the base LR by what it returns: the
+LR is the base LR squared, 0.02 -> 0.0004, from step 0): a scheduler set the param group's
+``initial_lr`` (:func:`~trainwise.doctor.live.configured_lr.configured_lr`), the highest LR of
+the run so far is below :attr:`HELD` (5%) of it and the LR never rose above :attr:`RISE` (1.5x)
+its first probed value (a warm-up rises; ``lr_warmup_never_ends`` judges one that is too
+long), the largest update ratio is below :attr:`SLOW` (3e-3) and the loss has fallen less than
+:attr:`SLOW_FALL` (10%), on :attr:`NEED` probes in a row spanning at least :attr:`HELD_SPAN`
+(16) steps. The message names the schedule: raising ``optimizer.lr`` would be scaled down the
+same way. Not ``lr_schedule_collapsed``: that is an LR that trained and then fell; this one
+never was at the configured value, so its symptom and its fix (the lambda returns a multiplier
+of the base LR, not an LR) are a too-low LR's.
+
 The same still loss with an Adam-family optimizer whose ``eps`` is at least 10x its typical
 ``sqrt(v_hat)`` (:mod:`~trainwise.doctor.live.adam_eps`) is also a too-small step, whatever the
 update ratio: ``eps`` has become the denominator, so the step is ``lr / eps`` times the
@@ -36,6 +49,7 @@ import math
 
 from trainwise.doctor.finding import Finding, Fix
 from trainwise.doctor.live.adam_eps import eps_domination
+from trainwise.doctor.live.configured_lr import configured_lr
 from trainwise.doctor.live.context import LiveContext
 from trainwise.doctor.live.rule import LiveRule, num, round_sig
 from trainwise.doctor.live.streak import Streak
@@ -69,12 +83,19 @@ class LrTooLow(LiveRule):
     TINY_GRAD = 1e-2
     SLOW_FALL = 0.10
     SLOW_SPAN = 32
-    _streaks = ("streak", "slow")
+    HELD = 0.05
+    RISE = 1.5
+    HELD_SPAN = 16
+    _streaks = ("streak", "slow", "held")
+    _state = ("done", "first_lr", "rose")
 
     def __init__(self) -> None:
         super().__init__()
         self.streak = Streak(self.NEED)
         self.slow = Streak(self.NEED)  # the tiny-gradient, slow-loss reading
+        self.held = Streak(self.NEED)  # the LR held far below initial_lr from the start
+        self.first_lr: float | None = None  # the LR at the first probe
+        self.rose = False  # the LR rose past RISE x first_lr: a warm-up, not a held LR
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
         if self.done or ctx.probe is None:
@@ -97,6 +118,9 @@ class LrTooLow(LiveRule):
         hit = base and (max(ratios) < self.RATIO or eps is not None)
         grad = gradient_scale(ctx)
         slow = ready and self._slow(ratios, grad, start, recent, trend)
+        conf = self._held_by_schedule(ctx)
+        if conf is not None:  # the schedule's doing: its own reading and message, below
+            hit = slow = False
         fired = self.streak.update(hit, ctx.step, ctx.epoch)
         if fired and ctx.step - self.streak.since_step >= self.SPAN:
             if eps is not None:
@@ -105,7 +129,54 @@ class LrTooLow(LiveRule):
         if self.slow.update(slow, ctx.step, ctx.epoch):
             if ctx.step - self.slow.since_step >= self.SLOW_SPAN:
                 return [self._lr_finding(ctx, max(ratios), grad, start, recent, self.slow)]
+        # the decay guard does not apply: this LR never was high, whatever the schedule does now
+        low = bool(ratios and start and recent is not None and conf is not None)
+        low = low and max(ratios) < self.SLOW
+        low = low and recent >= (1 - self.SLOW_FALL) * start
+        if self.held.update(low, ctx.step, ctx.epoch):
+            if ctx.step - self.held.since_step >= self.HELD_SPAN:
+                return [self._held_finding(ctx, conf, max(ratios), start, recent)]
         return []
+
+    def _held_by_schedule(self, ctx: LiveContext) -> float | None:
+        """The configured ``initial_lr`` when a scheduler has held every LR of the run so far
+        below HELD of it without rising (None otherwise)."""
+        if ctx.lr is None or not ctx.max_lr:
+            return None
+        if self.first_lr is None:
+            self.first_lr = ctx.lr
+        self.rose = self.rose or ctx.lr > self.RISE * self.first_lr
+        conf = configured_lr(ctx.loop.optimizer if ctx.loop is not None else None)
+        if self.rose or conf is None or conf[1] != "initial_lr":
+            return None
+        return conf[0] if ctx.max_lr < self.HELD * conf[0] else None
+
+    def _held_finding(self, ctx, conf: float, top: float, start, recent) -> Finding:
+        return self.finding(
+            ctx,
+            f"The scheduler has held the learning rate at or below {num(ctx.max_lr)} since the "
+            f"start, {num(ctx.max_lr / conf)} of the configured {num(conf)} (the param group's "
+            f"initial_lr): each step moves the weights by at most {num(top)} of their size "
+            f"(healthy is about 0.001) and the loss went only from {num(start)} to "
+            f"{num(recent)} over {ctx.step - self.held.since_step} steps. A LambdaLR lambda "
+            "that returns a learning rate (base_lr * factor) instead of a factor multiplies "
+            "the base LR by itself.",
+            Fix(
+                "make the scheduler's lambda return a multiplier of the base LR, not an LR "
+                "(lambda e: 0.9 ** e, not lambda e: base_lr * 0.9 ** e); raising optimizer.lr "
+                "would be scaled down the same way"
+            ),
+            step=self.held.since_step,
+            epoch=self.held.since_epoch,
+            evidence={
+                "lr": ctx.lr,
+                "max_lr": ctx.max_lr,
+                "configured_lr": conf,
+                "max_update_ratio": top,
+                "start_loss": start,
+                "recent_loss": recent,
+            },
+        )
 
     def _slow(self, ratios, grad, start, recent, trend) -> bool:
         """Small steps because the gradients are tiny, on a loss that falls only slowly."""

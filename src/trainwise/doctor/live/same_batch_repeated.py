@@ -18,10 +18,21 @@ data) stays silent:
 
 A loop with neither (no ``check_data``, no ``epoch_end``) is not judged: a fixed batch could be
 its whole data. A deliberate "overfit one batch" check does fire: the message says so.
+
+Batches that differ but repeat a handful of samples (a ``WeightedRandomSampler`` given one
+weight per *class*, which draws only indices below the number of classes) are the same
+family: each probed step also sends a per-row fingerprint of the inputs (each row's dot
+product with a fixed pseudo-random vector, read in the same batched read), and the distinct
+rows seen are counted. Rule: ``check_data`` was given ``N`` training rows, more than
+:attr:`SameBatchRepeated.FEW_BATCHES` (4) batches; after :attr:`SameBatchRepeated.PROBES` (8)
+probed batches the distinct rows ``D`` among the ``R`` rows seen are at most a quarter of what
+``R`` draws from ``N`` rows give (``N (1 - exp(-R/N))``) and at most ``N / 8``. Silent: shuffled
+loaders, per-sample weighted sampling with replacement, datasets of a few batches.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -67,6 +78,31 @@ def fingerprint(*values: Any) -> torch.Tensor | None:
     return torch.cat(parts) if parts else None
 
 
+def row_prints(inputs: Any) -> torch.Tensor | None:
+    """One number per row of the first tensor of ``inputs``: its dot product with a fixed
+    pseudo-random vector (float32, on the device; None without a tensor). No host read.
+
+    >>> x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0]])
+    >>> a, b, c = row_prints(x).tolist()
+    >>> a == b != c
+    True
+    """
+    tensors = [t for t in batch_tensors(inputs) if t.ndim >= 1]
+    if not tensors:
+        return None
+    with torch.no_grad():
+        x = tensors[0].detach().float()
+        rows = x.reshape(x.shape[0], -1)
+        k = torch.arange(rows.shape[1], device=x.device, dtype=torch.float32)
+        weights = torch.sin(k * 12.9898 + 1.0) * 0.5 + 1.0  # irrational steps: rows differ
+        return rows @ weights
+
+
+def row_key(v: float) -> str:
+    """A row fingerprint rounded to 6 significant figures (float32 sums of one row agree)."""
+    return f"{v:.6g}"
+
+
 def batch_rows(*values: Any) -> int | None:
     """The rows of the first tensor of ``values`` (a shape: no device work)."""
     tensors = batch_tensors(*values)
@@ -85,7 +121,10 @@ class SameBatchRepeated(LiveRule):
     severity = "error"
     every_step = True  # measure() sees every step recorded; fingerprints only probed ones
     NEED = 4
-    _state = ("done", "last", "run", "since", "epochs", "rows")
+    PROBES = 8  # probed batches before the distinct rows are judged
+    FEW_BATCHES = 4  # data of at most this many batches repeats rows by design
+    MAX_KEYS = 4096  # distinct row keys kept (beyond this, the rows are plenty)
+    _state = ("done", "last", "run", "since", "epochs", "rows", "keys", "seen", "probed")
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,17 +133,33 @@ class SameBatchRepeated(LiveRule):
         self.since: list[int] | None = None  # [step, epoch] where the run began
         self.epochs: list[int] = []  # the epoch of each probed step of the run
         self.rows: int | None = None  # the repeated batch's rows
+        self.keys: list[str] = []  # distinct row fingerprints seen (at most MAX_KEYS)
+        self.seen = 0  # rows fingerprinted
+        self.probed = 0  # probed batches fingerprinted
 
     def measure(self, entry, layout, probed: bool) -> torch.Tensor | None:
         if self.done or not probed:
             return None
-        return fingerprint(entry.inputs, entry.targets)
+        fp = fingerprint(entry.inputs, entry.targets)
+        if fp is None:
+            return None
+        per_row = row_prints(entry.inputs)
+        if per_row is None:
+            per_row = fp[:0]
+        # one tensor, one batched read: [len(fp), *fp, *per_row]
+        head = torch.tensor([float(len(fp))], device=fp.device)
+        return torch.cat([head, fp, per_row.to(fp.device)])
 
     def observe(self, ctx: LiveContext) -> list[Finding]:
-        fp = ctx.notes.get(self.code)
-        if not isinstance(fp, list):
+        note = ctx.notes.get(self.code)
+        if not isinstance(note, list) or not note:
             return []  # judged on probed steps only: their epochs are enough
+        k = int(note[0])
+        fp, per_row = note[1 : 1 + k], note[1 + k :]
         self._add(fp, ctx)
+        few = self._few_rows(per_row, ctx)
+        if few is not None:
+            return [few]
         if self.run < self.NEED:
             return []
         # a step of a later epoch proves the epoch of two identical probes had several steps
@@ -116,6 +171,47 @@ class SameBatchRepeated(LiveRule):
         elif not ended:
             return []
         return [self._finding(ctx, rows)]
+
+    def _few_rows(self, per_row: list[float], ctx: LiveContext) -> Finding | None:
+        """The distinct-row check (batches that differ but repeat a handful of samples)."""
+        if not per_row:
+            return None
+        self.probed += 1
+        self.seen += len(per_row)
+        if len(self.keys) < self.MAX_KEYS:
+            self.keys = sorted(set(self.keys) | {row_key(v) for v in per_row})[: self.MAX_KEYS]
+        n = ctx.train_rows
+        if n is None or self.probed < self.PROBES or n <= self.FEW_BATCHES * len(per_row):
+            return None
+        distinct = len(self.keys)
+        if distinct >= self.MAX_KEYS:
+            return None  # thousands of distinct rows: no handful repeated
+        expected = n * (1 - math.exp(-self.seen / n))
+        if 4 * distinct > expected or 8 * distinct > n:
+            return None
+        return self.finding(
+            ctx,
+            f"The batches repeat a handful of samples: {distinct} distinct input rows among the "
+            f"{self.seen} rows of {self.probed} probed batches, of the {n} training samples "
+            f"check_data was given (random draws would give about {expected:.0f}), so the model "
+            "fits these few samples and never sees the rest of the data; usually a "
+            "WeightedRandomSampler given one weight per class instead of one per sample (it "
+            "draws only indices below len(weights)), or an index list that covers a few rows "
+            "(ignore this if the data holds only that many distinct rows).",
+            Fix(
+                "check the sampler/iteration: WeightedRandomSampler needs one weight per sample "
+                "(weights = class_weight[y], num_samples=len(dataset)); iterate the loader once "
+                "per epoch over the whole dataset"
+            ),
+            where="batches",
+            evidence={
+                "distinct_rows": distinct,
+                "rows_seen": self.seen,
+                "probed_batches": self.probed,
+                "train_rows": n,
+                "expected_distinct_rows": expected,
+            },
+        )
 
     def _add(self, fp: list[float], ctx: LiveContext) -> None:
         rows = batch_rows(ctx.inputs, ctx.targets)

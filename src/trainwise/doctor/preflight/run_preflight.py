@@ -18,6 +18,7 @@ from trainwise.doctor.preflight.model_outputs import model_outputs
 from trainwise.doctor.preflight.nan_in_data import check_nan_in_data
 from trainwise.doctor.preflight.output_cannot_express_labels import check_output_width
 from trainwise.doctor.preflight.split_leakage import check_split_leakage
+from trainwise.doctor.preflight.token_ids import are_token_ids
 from trainwise.doctor.preflight.unnormalized_inputs import check_unnormalized_inputs
 from trainwise.doctor.preflight.unshuffled_data import check_unshuffled
 from trainwise.doctor.preflight.validation_class_shift import check_validation_class_shift
@@ -141,7 +142,10 @@ def run_preflight(
                 targets, task=task, num_classes=classes, source=source, field=f"y_{split}"
             )
 
-    found += check_unnormalized_inputs(x, seed=seed)
+    # ids looked up in an embedding table are names, not quantities: not read as numbers
+    ids = are_token_ids(x, model)
+    if not ids:
+        found += check_unnormalized_inputs(x, seed=seed)
     collapsed = check_labels_collapsed(y, task=task)
     found += collapsed
     found += check_unshuffled(y, task=task, shuffle=shuffle)
@@ -152,7 +156,8 @@ def run_preflight(
     labels_ok = not any(f.code in blocked for f in found)
     if task != "regression" and y is not None and labels_ok:
         found += check_class_imbalance(y, num_classes=num_classes, class_weighted=class_weighted)
-        found += check_label_noise(x, y, seed=seed)
+        if not ids:
+            found += check_label_noise(x, y, seed=seed)
     labelled = task != "regression"
     for split, other, other_y in (("val", x_val, y_val), ("test", x_test, y_test)):
         if other is None:

@@ -1,0 +1,70 @@
+import torch
+from torch import nn
+
+from trainwise.doctor import Doctor
+from trainwise.doctor.live.label_ignored_by_loss import _inside_rows, read_ignore_index
+
+
+def _run(kit, loss_fn, *, steps=96, y=None):
+    x, y0 = kit.data()
+    y = y0 if y is None else y
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    doc = Doctor(model, opt)
+    doc.check_data(x, y)
+    g = torch.Generator().manual_seed(0)
+    t = 0
+    while t < steps:
+        for idx in torch.randperm(len(x), generator=g).split(32):
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=x[idx], targets=y[idx])
+            t += 1
+            if t >= steps:
+                break
+        doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    return doc
+
+
+def test_ignore_index_on_a_real_class_warns_with_the_padding_fix(kit):
+    f = kit.one(_run(kit, nn.CrossEntropyLoss(ignore_index=0)), "label_ignored_by_loss")
+    assert f.severity == "warning"
+    assert (f.evidence["ignore_index"], f.evidence["classes"]) == (0, 4)
+    assert f.evidence["ignored_share"] >= 1 / 8
+    assert "-100" in f.fix.text
+
+
+def test_label_smoothing_does_not_hide_it(kit):
+    loss = nn.CrossEntropyLoss(ignore_index=2, label_smoothing=0.1)
+    assert kit.one(_run(kit, loss), "label_ignored_by_loss").evidence["ignore_index"] == 2
+
+
+def test_the_default_and_padding_outside_the_classes_are_silent(kit):
+    assert "label_ignored_by_loss" not in kit.codes(_run(kit, nn.CrossEntropyLoss()))
+    # padding id 4: not one of the 4 classes of the output, a few padded samples
+    x, y = kit.data()
+    y = y.clone()
+    y[::10] = 4
+    doc = _run(kit, nn.CrossEntropyLoss(ignore_index=4), y=y)
+    assert "label_ignored_by_loss" not in kit.codes(doc)
+
+
+def test_a_rare_ignored_class_is_silent(kit):
+    _, y = kit.data()
+    y = torch.where(y == 0, 1, y)  # class 0 left in only a few rows
+    y[::64] = 0
+    doc = _run(kit, nn.CrossEntropyLoss(ignore_index=0), y=y)
+    assert "label_ignored_by_loss" not in kit.codes(doc)
+
+
+def test_graph_reading_and_padding_runs():
+    x = torch.randn(4, 3, requires_grad=True)
+    loss = nn.functional.cross_entropy(x, torch.tensor([0, 1, 2, 0]))
+    assert read_ignore_index(loss) == (-100, 3)
+    assert read_ignore_index((x**2).mean()) is None
+    # padding at the ends of rows is not counted; the value inside a row is
+    assert _inside_rows([5, 0, 0, 0, 5, 5, 0, 0, 7, 7, 7, 7], (3, 4), 0) == 0
+    assert _inside_rows([5, 0, 5, 0], (1, 4), 0) == 1
