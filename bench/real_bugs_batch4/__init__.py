@@ -30,9 +30,6 @@ PROPOSED_CODES = {
     "modules_not_registered": "layers kept in a plain Python list (or dict) are invisible to "
     "the module: not in model.parameters(), so the optimizer never updates them and they stay "
     "random; fix: nn.ModuleList / nn.ModuleDict / nn.Sequential",
-    "label_ignored_by_loss": "the loss ignores a class that is a real label (ignore_index=0 "
-    "copied from padding code while 0 is a class), so the model never learns to predict it; "
-    "fix: an ignore_index outside the class range (the default -100)",
     "attention_mask_inverted": "an attention/padding mask with the opposite polarity (True for "
     "real tokens where the API masks out True), so the model attends only to padding; fix: "
     "invert the mask (key_padding_mask = x == PAD)",
@@ -40,9 +37,6 @@ PROPOSED_CODES = {
     "longer line up with the targets (a (layers*directions, B, H) hidden state reshaped with "
     ".view(B, -1), a batch sorted by length for packing without its labels); fix: permute "
     "before reshaping, reorder the labels (or unsort the outputs) with the same index",
-    "loss_sign_flipped": "the training objective has the wrong sign (a log-likelihood minimized "
-    "instead of its negative), so training drives the true class's probability to zero; fix: "
-    "minimize the negative log-likelihood",
     "dropout_active_at_eval": "functional dropout (F.dropout without training=self.training) "
     "stays on at evaluation, so predictions are noisy and worse than the trained model; fix: "
     "nn.Dropout modules or training=self.training",

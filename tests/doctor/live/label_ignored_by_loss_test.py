@@ -52,6 +52,15 @@ def test_the_default_and_padding_outside_the_classes_are_silent(kit):
     assert "label_ignored_by_loss" not in kit.codes(doc)
 
 
+def test_a_loss_without_an_nll_node_stops_asking_for_targets(kit):
+    from trainwise.doctor.live.label_ignored_by_loss import LabelIgnoredByLoss
+
+    doc = _run(kit, lambda out, y: (out - nn.functional.one_hot(y, 4)).square().mean())
+    rule = next(r for r in doc.rules if isinstance(r, LabelIgnoredByLoss))
+    assert rule.ignore == -100 and not rule.reads_targets(200, 3, True)
+    assert "label_ignored_by_loss" not in kit.codes(doc)
+
+
 def test_a_rare_ignored_class_is_silent(kit):
     _, y = kit.data()
     y = torch.where(y == 0, 1, y)  # class 0 left in only a few rows

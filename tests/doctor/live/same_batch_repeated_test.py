@@ -121,3 +121,25 @@ def test_a_dataset_of_a_few_batches_repeats_rows_silently(kit):
     assert "same_batch_repeated" not in kit.codes(doc)
     # without check_data the dataset's size is unknown: not judged
     assert "same_batch_repeated" not in kit.codes(_sampled(kit, _class_weights, check=False))
+
+
+def test_inputs_wiped_to_zeros_are_not_a_handful_of_repeated_samples(kit):
+    # every row identical (a preprocessing bug zeroed the features): the data itself holds
+    # one distinct row, which says nothing about the sampler (unnormalized_inputs names it)
+    x, y = kit.data(n=512)
+    x = torch.zeros_like(x)
+    model = kit.mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    doc = Doctor(model, opt)
+    doc.check_data(x, y)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(3):
+        for idx in torch.randperm(512, generator=g).split(32):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=x[idx], targets=y[idx])
+        doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    assert "same_batch_repeated" not in kit.codes(doc)

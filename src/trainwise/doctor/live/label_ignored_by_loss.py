@@ -11,6 +11,8 @@ targets of probed steps come to the host in the doctor's batched read. Rule: ``i
 lies in ``[0, C)`` and, over at least :attr:`LabelIgnoredByLoss.NEED` (3) probed batches, it
 is >= 1/(2C) of the target values. In sequence targets (2-D and more) the ignored value must
 also stand inside rows, not only as a run at their end or start (padding).
+A loss with no NLL node on its first :attr:`LabelIgnoredByLoss.TRIES` (3) probed steps (MSE,
+BCE) is not judged, and its targets are no longer asked for.
 
 Silent: ``ignore_index=-100``; a padding id outside ``[0, C)``; padding runs at the ends of
 sequence rows; an ignored class that is rare in the targets.
@@ -84,7 +86,8 @@ class LabelIgnoredByLoss(LiveRule):
     severity = "warning"
     every_step = True  # measure()/reads_targets() are offered to every-step rules; probed only
     NEED = 3
-    _state = ("done", "ignore", "width", "batches", "total", "hit")
+    TRIES = 3  # probed steps without an NLL node in the loss's graph before giving up
+    _state = ("done", "ignore", "width", "batches", "total", "hit", "tries")
 
     def __init__(self) -> None:
         super().__init__()
@@ -93,6 +96,7 @@ class LabelIgnoredByLoss(LiveRule):
         self.batches = 0  # probed batches whose targets were counted
         self.total = 0  # target values counted
         self.hit = 0  # of them equal to ignore_index (inside rows, for sequences)
+        self.tries = 0  # probed steps whose graph was searched for the NLL node
 
     def _candidate(self) -> bool:
         return self.ignore is None or (self.width is not None and 0 <= self.ignore < self.width)
@@ -106,8 +110,11 @@ class LabelIgnoredByLoss(LiveRule):
                 found = read_ignore_index(entry.loss)
             except Exception:  # an exotic graph: not judged
                 found = None
+            self.tries += 1
             if found is not None:
                 self.ignore, self.width = found
+            elif self.tries >= self.TRIES:
+                self.ignore = -100  # no NLL loss (MSE, BCE, ...): no targets to copy
         return None
 
     def observe(self, ctx: LiveContext) -> list[Finding]:

@@ -155,7 +155,7 @@ class LrTooLow(LiveRule):
         return self.finding(
             ctx,
             f"The scheduler has held the learning rate at or below {num(ctx.max_lr)} since the "
-            f"start, {num(ctx.max_lr / conf)} of the configured {num(conf)} (the param group's "
+            f"start, {num(ctx.max_lr / conf)}x the configured {num(conf)} (the param group's "
             f"initial_lr): each step moves the weights by at most {num(top)} of their size "
             f"(healthy is about 0.001) and the loss went only from {num(start)} to "
             f"{num(recent)} over {ctx.step - self.held.since_step} steps. A LambdaLR lambda "

@@ -124,7 +124,18 @@ class SameBatchRepeated(LiveRule):
     PROBES = 8  # probed batches before the distinct rows are judged
     FEW_BATCHES = 4  # data of at most this many batches repeats rows by design
     MAX_KEYS = 4096  # distinct row keys kept (beyond this, the rows are plenty)
-    _state = ("done", "last", "run", "since", "epochs", "rows", "keys", "seen", "probed")
+    _state = (
+        "done",
+        "last",
+        "run",
+        "since",
+        "epochs",
+        "rows",
+        "keys",
+        "seen",
+        "probed",
+        "constant",
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -136,6 +147,10 @@ class SameBatchRepeated(LiveRule):
         self.keys: list[str] = []  # distinct row fingerprints seen (at most MAX_KEYS)
         self.seen = 0  # rows fingerprinted
         self.probed = 0  # probed batches fingerprinted
+        #: a probed batch whose rows were all identical: the inputs themselves hold (next to)
+        #: no distinct rows (features wiped to zeros: ``unnormalized_inputs`` names that), so a
+        #: handful of distinct rows says nothing about the sampler
+        self.constant = False
 
     def measure(self, entry, layout, probed: bool) -> torch.Tensor | None:
         if self.done or not probed:
@@ -174,7 +189,10 @@ class SameBatchRepeated(LiveRule):
 
     def _few_rows(self, per_row: list[float], ctx: LiveContext) -> Finding | None:
         """The distinct-row check (batches that differ but repeat a handful of samples)."""
-        if not per_row:
+        if not per_row or self.constant:
+            return None
+        if len(per_row) > 1 and len({row_key(v) for v in per_row}) == 1:
+            self.constant = True
             return None
         self.probed += 1
         self.seen += len(per_row)
