@@ -81,6 +81,33 @@ def train(
     return doc
 
 
+def documented_loop(model, loss_of, *, steps=120, lr=1e-2, y=None):
+    """``steps`` optimizer steps over shuffled batches of 32 through the documented plain-loop
+    API only (``Doctor(model, optimizer)``, ``check_data``, ``step(loss, inputs=, targets=)``
+    after ``optimizer.step()``, ``epoch_end``); ``loss_of(out, y)`` is the loss minimized,
+    ``y`` replaces the data's labels. Returns the closed doctor."""
+    x, y0 = make_data()
+    y = y0 if y is None else y
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    doc = Doctor(model, opt)
+    doc.check_data(x, y)
+    g = torch.Generator().manual_seed(0)
+    t = 0
+    while t < steps:
+        for idx in torch.randperm(len(x), generator=g).split(32):
+            loss = loss_of(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            doc.step(loss, inputs=x[idx], targets=y[idx])
+            t += 1
+            if t >= steps:
+                break
+        doc.epoch_end({"loss": float(loss.detach())})
+    doc.close()
+    return doc
+
+
 def codes(doc) -> set[str]:
     return {f.code for f in doc.findings}
 
@@ -93,6 +120,9 @@ def one(doc, code):
 
 @pytest.fixture
 def kit(one_thread):
-    """``kit.train``, ``kit.mlp``, ``kit.data``, ``kit.codes``, ``kit.one`` (see this file);
-    one intra-op thread while a module uses it (the loops are tiny)."""
-    return SimpleNamespace(train=train, mlp=make_mlp, data=make_data, codes=codes, one=one)
+    """``kit.train``, ``kit.loop`` (documented API only), ``kit.mlp``, ``kit.data``,
+    ``kit.codes``, ``kit.one`` (see this file); one intra-op thread while a module uses it
+    (the loops are tiny)."""
+    return SimpleNamespace(
+        train=train, loop=documented_loop, mlp=make_mlp, data=make_data, codes=codes, one=one
+    )

@@ -1,32 +1,11 @@
 import torch
 from torch import nn
 
-from trainwise.doctor import Doctor
 from trainwise.doctor.live.label_ignored_by_loss import _inside_rows, read_ignore_index
 
 
 def _run(kit, loss_fn, *, steps=96, y=None):
-    x, y0 = kit.data()
-    y = y0 if y is None else y
-    model = kit.mlp()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    doc = Doctor(model, opt)
-    doc.check_data(x, y)
-    g = torch.Generator().manual_seed(0)
-    t = 0
-    while t < steps:
-        for idx in torch.randperm(len(x), generator=g).split(32):
-            loss = loss_fn(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            doc.step(loss, inputs=x[idx], targets=y[idx])
-            t += 1
-            if t >= steps:
-                break
-        doc.epoch_end({"loss": float(loss.detach())})
-    doc.close()
-    return doc
+    return kit.loop(kit.mlp(), loss_fn, steps=steps, y=y)
 
 
 def test_ignore_index_on_a_real_class_warns_with_the_padding_fix(kit):

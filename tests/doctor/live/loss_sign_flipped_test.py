@@ -7,27 +7,7 @@ from trainwise.doctor.live.loss_sign_flipped import has_log_probability
 
 def _run(kit, loss_of, *, steps=120, lr=1e-2, model=None):
     """A plain loop over shuffled batches; ``loss_of(out, y)`` is the loss minimized."""
-    x, y = kit.data()
-    model = model or kit.mlp()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    doc = Doctor(model, opt)
-    doc.check_data(x, y)
-    g = torch.Generator().manual_seed(0)
-    t = 0
-    while t < steps:
-        for idx in torch.randperm(len(x), generator=g).split(32):
-            out = model(x[idx])
-            loss = loss_of(out, y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            doc.step(loss, inputs=x[idx], targets=y[idx])
-            t += 1
-            if t >= steps:
-                break
-        doc.epoch_end({"loss": float(loss.detach())})
-    doc.close()
-    return doc
+    return kit.loop(model or kit.mlp(), loss_of, steps=steps, lr=lr)
 
 
 def _log_likelihood(out, y):  # the bug: the log-likelihood minimized, not its negative
